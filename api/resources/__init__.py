@@ -1,0 +1,1 @@
+"""flask-restful resources, one module per noun; `api.routes` lists their URLs."""

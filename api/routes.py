@@ -1,0 +1,45 @@
+"""Every route of the API, in one place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from api.auth import authenticate_request
+from api.errors import JsonErrorApi
+from api.resources.async_tasks import AsyncTask
+from api.resources.locations import DefaultLocation, LocationDetail, LocationList
+from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
+from api.resources.pipelines import PipelineDetail, PipelineList
+from api.resources.spaces import SpaceDetail, SpaceList
+
+
+V2_ROUTES = [
+    (SpaceList, "/space/"),
+    (SpaceDetail, "/space/<string:space_uuid>/"),
+    (LocationList, "/location/"),
+    (DefaultLocation, "/location/default/<string:purpose>/"),
+    (LocationDetail, "/location/<string:location_uuid>/"),
+    (PipelineList, "/pipeline/"),
+    (PipelineDetail, "/pipeline/<string:pipeline_uuid>/"),
+    (PackageList, "/file/"),
+    (PackageAsyncStore, "/file/async/"),
+    (PackageDetail, "/file/<string:package_uuid>/"),
+    (AsyncTask, "/async/<string:job_id>/"),
+]
+"""(resource, path under /api/v2) for every v2 route."""
+
+
+def _v2_blueprint() -> Blueprint:
+    blueprint = Blueprint("v2", __name__, url_prefix="/api/v2")
+    blueprint.before_request(authenticate_request)
+    api = JsonErrorApi(blueprint)
+    for resource, path in V2_ROUTES:
+        api.add_resource(resource, path, endpoint=f"v2_{resource.__name__}",
+                         strict_slashes=False)
+    return blueprint
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint."""
+    app.url_map.strict_slashes = False
+    app.register_blueprint(_v2_blueprint())

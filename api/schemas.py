@@ -1,0 +1,92 @@
+"""Request schemas (marshmallow): every body is validated here before anything is written."""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from sspkg.constants import PackageType, Purpose
+from sspkg.exceptions import BadRequest
+
+
+class StoreSchema(Schema):
+    """`POST file/`: what SS clients send to store a package."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    uuid = fields.UUID(required=True)
+    package_type = fields.String(required=True,
+                                 validate=validate.OneOf([t.value for t in PackageType]))
+    origin_location = fields.String(required=True, validate=validate.Length(min=1))
+    origin_path = fields.String(required=True, validate=validate.Length(min=1))
+    current_location = fields.String(required=True, validate=validate.Length(min=1))
+    current_path = fields.String(load_default="")
+    size = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    origin_pipeline = fields.String(allow_none=True, load_default=None)
+    related_package_uuid = fields.UUID(allow_none=True, load_default=None)
+    description = fields.String(allow_none=True, load_default="")
+    aip_subtype = fields.String(allow_none=True, load_default=None)
+    events = fields.List(fields.Raw(), allow_none=True, load_default=list)
+    agents = fields.List(fields.Raw(), allow_none=True, load_default=list)
+    keep_origin = fields.Boolean(load_default=True)
+
+
+class PipelineSchema(Schema):
+    """`POST pipeline/`: a pipeline registering itself."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    uuid = fields.UUID(required=True)
+    description = fields.String(allow_none=True, load_default="")
+    remote_name = fields.String(allow_none=True, load_default="")
+    api_username = fields.String(allow_none=True, load_default="")
+    api_key = fields.String(allow_none=True, load_default="", load_only=True)
+    shared_path = fields.String(allow_none=True, load_default="")
+    create_default_locations = fields.Boolean(load_default=False)
+
+
+class SpaceSchema(Schema):
+    """`POST space/`: a local filesystem space."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    access_protocol = fields.String(load_default="FS", validate=validate.OneOf(["FS"]))
+    path = fields.String(required=True, validate=validate.Length(min=1))
+    staging_path = fields.String(load_default="")
+    size = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+
+
+class LocationSchema(Schema):
+    """`POST location/`: a location in a space."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    space = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf([p.value for p in Purpose]))
+    relative_path = fields.String(required=True, validate=validate.Length(min=1))
+    description = fields.String(allow_none=True, load_default="")
+    quota = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    pipeline = fields.List(fields.String(), load_default=list)
+    default = fields.Boolean(load_default=False)
+
+
+def request_body() -> dict:
+    """The request's JSON object (or form fields); 400 for anything else."""
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.to_dict()
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("The request body must be a JSON object "
+                         "(Content-Type: application/json)")
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object")
+    return body
+
+
+def load(schema: Schema) -> dict:
+    """Validate the request body with `schema`; a 400 naming each bad field otherwise."""
+    return schema.load(request_body())

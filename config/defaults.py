@@ -1,0 +1,55 @@
+"""Default settings. Each is overridden by the environment variable of the same name."""
+
+PORT = 8000
+"""TCP port the web process listens on."""
+
+SS_HOST = "0.0.0.0"
+"""Address the web process binds to."""
+
+SS_DATA_DIR = "./var"
+"""Where the bundled Redis keeps its data and bootstrap puts the default space."""
+
+REDIS_URL = ""
+"""Redis holding queues and catalogue; empty means the private one `sspkg run` starts."""
+
+SS_REDIS_PREFIX = "ss"
+"""Prefix of every catalogue key in Redis."""
+
+SS_REDIS_SOCKET_TIMEOUT = 2.0
+"""Seconds a web request waits on Redis before answering 503."""
+
+SS_BOOTSTRAP_API_KEY = ""
+"""`user:key` of an admin user created by bootstrap when missing."""
+
+SS_SYNC_WAIT_SECONDS = 60.0
+"""How long a synchronous v2 call waits for its job before answering 202 instead."""
+
+SS_JOB_TIMEOUT_MIN = 600
+"""Seconds every disk job may run, whatever its size."""
+
+SS_JOB_MIN_THROUGHPUT = 20 * 1024 * 1024
+"""Bytes per second a store job is assumed to reach at worst; sets its timeout."""
+
+SS_JOB_TIMEOUT_UNKNOWN_SIZE = 6 * 3600
+"""Timeout of a store whose client sent no size."""
+
+SS_JOB_RETRIES = 3
+"""Retries of a job after a transient failure (or a dead worker)."""
+
+SS_JOB_RETRY_INTERVALS = "10,30,60"
+"""Seconds between retries, one per attempt."""
+
+SS_JOB_RESULT_TTL = 7 * 24 * 3600
+"""How long a finished job document is kept (and `async/<id>/` answers)."""
+
+SS_JOB_FAILURE_TTL = 365 * 24 * 3600
+"""How long a failed job document is kept."""
+
+SS_PROGRESS_INTERVAL = 0.5
+"""Least seconds between two progress reports of a job."""
+
+SS_HASH_PROCESSES = 0
+"""Threads hashing in parallel during verification; 0 means one per core."""
+
+SS_QUEUES = "store,default"
+"""Queues a worker takes jobs from, in priority order."""

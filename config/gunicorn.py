@@ -1,0 +1,15 @@
+"""gunicorn settings, from the environment (see config.defaults)."""
+
+import os
+
+from config import load_settings
+
+_settings = load_settings()
+
+bind = f"{_settings.SS_HOST}:{_settings.PORT}"
+worker_class = "gthread"
+workers = int(os.environ.get("SS_WEB_WORKERS", "2"))
+threads = int(os.environ.get("SS_WEB_THREADS", "8"))
+timeout = int(_settings.SS_SYNC_WAIT_SECONDS) + 30
+graceful_timeout = 30
+accesslog = "-"

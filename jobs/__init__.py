@@ -1,0 +1,1 @@
+"""RQ job functions: thin entry points that take ids and call :mod:`sspkg`."""

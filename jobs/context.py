@@ -1,0 +1,55 @@
+"""What every job needs: settings, the catalogue on the job's connection, progress reports."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cached_property
+
+from rq import get_current_job
+from rq.job import Job
+
+from config import Settings, load_settings
+from sspkg.catalogue import Catalogue
+
+
+@dataclass
+class JobContext:
+    """The running job with its settings and catalogue."""
+
+    job: Job
+    settings: Settings
+
+    @classmethod
+    def current(cls) -> "JobContext":
+        """Context of the job this worker is running."""
+        return cls(job=get_current_job(), settings=load_settings())
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The catalogue on the job's own Redis connection."""
+        return Catalogue(self.job.connection, self.settings.SS_REDIS_PREFIX)
+
+    def report(self, stage: str, bytes_done: int, bytes_total: int) -> None:
+        """Publish progress in ``job.meta['progress']`` (callers throttle)."""
+        percent = round(100.0 * bytes_done / bytes_total, 1) if bytes_total else None
+        self.job.meta["progress"] = {"stage": stage, "bytes_done": bytes_done,
+                                     "bytes_total": bytes_total, "percent": percent,
+                                     "updated_at": time.time()}
+        self.job.save_meta()
+
+    def record_error(self, error: Exception, permanent: bool) -> None:
+        """Keep the error's type and message in ``job.meta['error']`` for job documents."""
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        self.job.meta["error"] = {"type": type(error).__name__, "message": message,
+                                  "permanent": permanent}
+        self.job.save_meta()
+
+    def give_up(self) -> None:
+        """Spend the remaining retries: the error at hand is permanent."""
+        self.job.retries_left = 0
+
+    @property
+    def will_retry(self) -> bool:
+        """Whether RQ will run this job again if it fails now."""
+        return bool(self.job.retries_left)

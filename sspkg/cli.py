@@ -1,0 +1,71 @@
+"""The `sspkg` command: run the service, run a worker, bootstrap, manage users."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from config import load_settings
+from sspkg import users
+from sspkg.bootstrap import bootstrap as run_bootstrap
+from sspkg.catalogue import Catalogue
+from sspkg.connection import worker_connection
+from sspkg.constants import Role
+from sspkg.exceptions import SSError
+
+
+def _catalogue(settings) -> Catalogue:
+    return Catalogue(worker_connection(settings), settings.SS_REDIS_PREFIX)
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
+def main(log_level: str) -> None:
+    """sspkg: archival storage service with asynchronous processing."""
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--procfile", default="Procfile", show_default=True)
+@click.option("-c", "--concurrency", default="", help="honcho concurrency, e.g. worker=4.")
+def run(procfile: str, concurrency: str) -> None:
+    """Run every process of the Procfile (and a private Redis if REDIS_URL is unset)."""
+    from sspkg.launcher import run_service
+
+    sys.exit(run_service(load_settings(), procfile, concurrency))
+
+
+@main.command()
+@click.option("--queues", default="", help="Comma-separated queues (default SS_QUEUES).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: str, burst: bool) -> None:
+    """Run an RQ worker."""
+    from sspkg.worker import run_worker
+
+    names = [q for q in queues.split(",") if q] or None
+    run_worker(load_settings(), names, burst=burst)
+
+
+@main.command()
+def bootstrap() -> None:
+    """Create the default space, locations and admin user if missing."""
+    settings = load_settings()
+    result = run_bootstrap(_catalogue(settings), settings)
+    click.echo(f"admin user: {result.username}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.USER.value,
+              show_default=True)
+@click.option("--email", default="")
+def create_user(username: str, role: str, email: str) -> None:
+    """Create a user and print its API key (shown only once)."""
+    try:
+        _, api_key = users.create_user(_catalogue(load_settings()), username, Role(role), email=email)
+    except SSError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{username}:{api_key}")
