@@ -57,6 +57,12 @@ def verify_bag(path: str, digests: dict[str, dict[str, str]]) -> None:
             changed files) in ``details["errors"]``.
     """
     bag = open_bag(path)
+    missing, untracked = bag.compare_manifests_with_fs()
+    if missing or untracked:
+        problems = [f"missing: {p}" for p in sorted(missing)] + \
+                   [f"untracked: {p}" for p in sorted(untracked)]
+        raise PackageInvalid("Bag validation failed: " + "; ".join(problems[:10]),
+                             errors=problems)
     try:
         bag.validate(completeness_only=True)
     except bagit.BagValidationError as error:
