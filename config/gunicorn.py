@@ -13,3 +13,5 @@ threads = int(os.environ.get("SS_WEB_THREADS", "8"))
 timeout = int(_settings.SS_SYNC_WAIT_SECONDS) + 30
 graceful_timeout = 30
 accesslog = "-"
+# Several web processes may run on one host (tests, several services): no shared control socket.
+control_socket_disable = True
