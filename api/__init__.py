@@ -23,6 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["SETTINGS"] = load_settings(overrides)
     app.config["QUEUE_ASYNC"] = is_async
+    app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].SS_MAX_REQUEST_BYTES
 
     from api import errors, redis_store, routes
 

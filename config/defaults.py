@@ -53,3 +53,6 @@ SS_HASH_PROCESSES = 0
 
 SS_QUEUES = "store,default"
 """Queues a worker takes jobs from, in priority order."""
+
+SS_MAX_REQUEST_BYTES = 10 * 1024 * 1024
+"""Largest request body accepted (413 beyond)."""

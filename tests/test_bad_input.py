@@ -142,3 +142,12 @@ def test_symlink_inside_package_fails_the_store(client, admin_headers, storage, 
     assert response.status_code == 400
     assert "symbolic link" in response.get_json()["message"]
     assert not any("leak.txt" in p for p in all_paths(storage / "as"))
+
+
+def test_oversized_body_is_413(client, admin_headers, snapshot):
+    before = snapshot()
+    response = client.post("/api/v2/file/", data=b"{" + b" " * (11 * 1024 * 1024) + b"}",
+                           content_type="application/json", headers=admin_headers)
+    assert response.status_code == 413
+    assert response.get_json()["error"] is True
+    assert snapshot() == before
