@@ -40,11 +40,12 @@ class Catalogue:
         raw = self.connection.get(self.key(kind, record_id))
         return json.loads(raw) if raw else None
 
-    def require(self, kind: str, record_id: str) -> dict:
-        """The record; NotFound if there is none."""
+    def require(self, kind: str, record_id: str, what: str | None = None) -> dict:
+        """The record; NotFound (its message starting with `what`, if given) if there is none."""
         record = self.get(kind, record_id)
         if record is None:
-            raise NotFound(f"No {kind} with id {record_id}")
+            prefix = f"{what}: no" if what else "No"
+            raise NotFound(f"{prefix} {kind} with id {record_id}")
         return record
 
     def create(self, kind: str, record_id: str, record: dict) -> dict:

@@ -220,7 +220,7 @@ def hash_tree(root: str, scan: TreeScan, algorithms: Iterable[str],
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hash") as pool:
         results = pool.map(lambda rel: hash_file(os.path.join(root, rel), algorithms, progress),
                            ordered)
-        return dict(zip(ordered, results))
+        return dict(zip(ordered, results, strict=True))
 
 
 def package_checksum(digests: dict[str, dict[str, str]], single_file: bool) -> str:

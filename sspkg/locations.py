@@ -52,10 +52,7 @@ def create_location(catalogue: Catalogue, space: Space, purpose: Purpose | str,
 
 def get_location(catalogue: Catalogue, location_uuid: str, what: str = "location") -> Location:
     """The location; NotFound naming `what` otherwise."""
-    record = catalogue.get(Location.kind, location_uuid)
-    if record is None:
-        raise NotFound(f"{what}: no location with uuid {location_uuid}")
-    return Location.from_record(record)
+    return Location.from_record(catalogue.require(Location.kind, location_uuid, what))
 
 
 def default_location(catalogue: Catalogue, purpose: str) -> Location:
@@ -93,7 +90,7 @@ def used_bytes(catalogue: Catalogue, location_uuids: list[str]) -> dict[str, int
     if not location_uuids:
         return {}
     values = catalogue.connection.hmget(f"{catalogue.prefix}:{USED_KEY}", location_uuids)
-    return {u: int(v or 0) for u, v in zip(location_uuids, values)}
+    return {u: int(v or 0) for u, v in zip(location_uuids, values, strict=True)}
 
 
 def count_used(pipe, catalogue: Catalogue, location_uuid: str, delta: int) -> None:

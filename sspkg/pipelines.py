@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sspkg import locations
 from sspkg.catalogue import Catalogue
-from sspkg.exceptions import NotFound
 from sspkg.models import Pipeline
 
 
@@ -21,10 +20,7 @@ def create_pipeline(catalogue: Catalogue, pipeline: Pipeline,
 
 def get_pipeline(catalogue: Catalogue, pipeline_uuid: str, what: str = "pipeline") -> Pipeline:
     """The pipeline; NotFound naming `what` otherwise."""
-    record = catalogue.get(Pipeline.kind, pipeline_uuid)
-    if record is None:
-        raise NotFound(f"{what}: no pipeline with uuid {pipeline_uuid}")
-    return Pipeline.from_record(record)
+    return Pipeline.from_record(catalogue.require(Pipeline.kind, pipeline_uuid, what))
 
 
 def list_pipelines(catalogue: Catalogue) -> list[Pipeline]:

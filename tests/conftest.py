@@ -9,7 +9,6 @@ import fakeredis
 import pytest
 
 from api import create_app
-from config import load_settings
 from sspkg.bootstrap import bootstrap
 from sspkg.catalogue import Catalogue
 from sspkg.constants import Role
