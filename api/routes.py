@@ -8,6 +8,7 @@ from api.auth import authenticate_request
 from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
 from api.resources.locations import DefaultLocation, LocationDetail, LocationList
+from api.resources.package_files import Contents, Download, ExtractFile
 from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
 from api.resources.pipelines import PipelineDetail, PipelineList
 from api.resources.spaces import SpaceDetail, SpaceList
@@ -24,6 +25,9 @@ V2_ROUTES = [
     (PackageList, "/file/"),
     (PackageAsyncStore, "/file/async/"),
     (PackageDetail, "/file/<string:package_uuid>/"),
+    (Download, "/file/<string:package_uuid>/download/"),
+    (ExtractFile, "/file/<string:package_uuid>/extract_file/"),
+    (Contents, "/file/<string:package_uuid>/contents/"),
     (AsyncTask, "/async/<string:job_id>/"),
 ]
 """(resource, path under /api/v2) for every v2 route."""
