@@ -7,6 +7,7 @@ from flask import Blueprint, Flask
 from api.auth import authenticate_request
 from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
+from api.resources.fixity import CheckFixity
 from api.resources.locations import DefaultLocation, LocationDetail, LocationList
 from api.resources.package_files import Contents, Download, ExtractFile
 from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
@@ -28,6 +29,7 @@ V2_ROUTES = [
     (Download, "/file/<string:package_uuid>/download/"),
     (ExtractFile, "/file/<string:package_uuid>/extract_file/"),
     (Contents, "/file/<string:package_uuid>/contents/"),
+    (CheckFixity, "/file/<string:package_uuid>/check_fixity/"),
     (AsyncTask, "/async/<string:job_id>/"),
 ]
 """(resource, path under /api/v2) for every v2 route."""

@@ -51,7 +51,7 @@ SS_PROGRESS_INTERVAL = 0.5
 SS_HASH_PROCESSES = 0
 """Threads hashing in parallel during verification; 0 means one per core."""
 
-SS_QUEUES = "store,default"
+SS_QUEUES = "store,default,fixity"
 """Queues a worker takes jobs from, in priority order."""
 
 SS_MAX_REQUEST_BYTES = 10 * 1024 * 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import redis
 from rq import Queue, Retry
@@ -16,6 +17,7 @@ from sspkg.models import Package
 logger = logging.getLogger(__name__)
 
 STORE_QUEUE = "store"
+FIXITY_QUEUE = "fixity"
 DEFAULT_QUEUE = "default"
 
 
@@ -60,3 +62,18 @@ def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
     except DuplicateJobError:
         logger.info("store job %s already exists", package.job_id)
         return fetch_job(connection, package.job_id)
+
+
+def enqueue_fixity(connection: redis.Redis, settings: Settings, package: Package,
+                   is_async: bool = True) -> Job:
+    """Queue a fixity check of a stored package."""
+    queue = get_queue(connection, FIXITY_QUEUE, is_async=is_async)
+    return queue.enqueue(
+        "jobs.fixity.check_fixity", package.uuid,
+        job_id=f"fixity-{package.uuid}-{uuid.uuid4().hex[:12]}",
+        retry=Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals),
+        job_timeout=store_timeout(settings, package.size),
+        result_ttl=settings.SS_JOB_RESULT_TTL, failure_ttl=settings.SS_JOB_FAILURE_TTL,
+        meta={"operation": "fixity", "package": package.uuid},
+        description=f"fixity {package.package_type} {package.uuid}",
+    )
