@@ -14,20 +14,19 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from typing import Callable
 
-from sspkg import bags, copying, locations, packages
+from sspkg import bags, copying, locations, packages, placement
 from sspkg.catalogue import Catalogue
 from sspkg.constants import CHECKSUM_ALGORITHM, IN_FLIGHT_STATUSES, PackageStatus
 from sspkg.exceptions import PermanentJobError, StatusConflict
 from sspkg.models import Location, Package, utcnow
 from sspkg.paths import resolve_within
+from sspkg.placement import ProgressReport
 
 logger = logging.getLogger(__name__)
 
 STAGING_DIR = ".sspkg-staging"
 
-ProgressReport = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -89,10 +88,10 @@ def _adopt_existing(catalogue: Catalogue, plan: StorePlan, report: ProgressRepor
     """A previous attempt renamed the package into place and died: verify and record it."""
     logger.info("package %s already at %s; verifying it", plan.package.uuid, plan.final)
     try:
-        digests = _verify_in_place(plan.final, report, hash_threads)
+        digests = placement.verify_in_place(plan.final, report, hash_threads)
     except PermanentJobError:
         logger.warning("removing unverifiable copy at %s", plan.final)
-        _remove(plan.final)
+        placement.remove(plan.final)
         return None
     shutil.rmtree(plan.staging_root, ignore_errors=True)
     return _record(catalogue, plan, digests)
@@ -116,10 +115,10 @@ def _stage_and_place(plan: StorePlan, report: ProgressReport, hash_threads: int)
             if not resumed:
                 copying.scan_tree(plan.origin)  # refuse links before moving anything
                 os.rename(plan.origin, plan.staging)
-            digests = _verify_in_place(plan.staging, report, hash_threads)
+            digests = placement.verify_in_place(plan.staging, report, hash_threads)
         else:
-            digests = _copy_verified(plan, report)
-        _place(plan)
+            digests = placement.copy_verified(plan.origin, plan.staging, report)
+        placement.place(plan.staging, plan.final, plan.staging_root)
         return digests
     except BaseException:
         if moved and os.path.lexists(plan.staging):
@@ -129,49 +128,9 @@ def _stage_and_place(plan: StorePlan, report: ProgressReport, hash_threads: int)
         raise
 
 
-def _algorithms(path: str) -> set[str]:
-    algorithms = {CHECKSUM_ALGORITHM}
-    if bags.is_bag(path):
-        algorithms |= bags.manifest_algorithms(path)
-    return algorithms
-
-
-def _copy_verified(plan: StorePlan, report: ProgressReport) -> dict:
-    scan = copying.scan_tree(plan.origin)
-    algorithms = _algorithms(plan.origin)
-    progress = copying.Progress(scan.total_bytes, lambda done, total: report("copying", done, total))
-    digests = copying.copy_tree(plan.origin, plan.staging, scan, algorithms, progress)
-    progress.finish()
-    if bags.is_bag(plan.staging):
-        report("validating", progress.done, progress.total)
-        bags.verify_bag(plan.staging, digests)
-    return digests
-
-
-def _verify_in_place(path: str, report: ProgressReport, hash_threads: int) -> dict:
-    scan = copying.scan_tree(path)
-    progress = copying.Progress(scan.total_bytes, lambda done, total: report("verifying", done, total))
-    digests = copying.hash_tree(path, scan, _algorithms(path), progress, hash_threads)
-    progress.finish()
-    if bags.is_bag(path):
-        bags.verify_bag(path, digests)
-    return digests
-
-
-def _place(plan: StorePlan) -> None:
-    """Make the staged copy durable, then rename it atomically to its final path."""
-    copying.sync_filesystem(plan.staging)
-    parent = os.path.dirname(plan.final)
-    os.makedirs(parent, exist_ok=True)
-    os.rename(plan.staging, plan.final)
-    copying.fsync_directory(parent)
-    shutil.rmtree(plan.staging_root, ignore_errors=True)
-
-
 def _record(catalogue: Catalogue, plan: StorePlan, digests: dict) -> Package:
     """Record size and checksum and mark UPLOADED; then drop a moved-from origin."""
-    size = sum(os.lstat(os.path.join(plan.final, rel)).st_size for rel in digests) \
-        if os.path.isdir(plan.final) else os.lstat(plan.final).st_size
+    size = placement.tree_size(plan.final)
     package = packages.set_status(
         catalogue, plan.package.uuid, PackageStatus.UPLOADED, expect=[PackageStatus.STAGING],
         size=size, checksum=copying.package_checksum(digests, os.path.isfile(plan.final)),
@@ -180,16 +139,9 @@ def _record(catalogue: Catalogue, plan: StorePlan, digests: dict) -> Package:
         also=lambda pipe, _: locations.count_used(pipe, catalogue, plan.package.current_location, size),
     )
     if not plan.package.keep_origin and os.path.lexists(plan.origin):
-        _remove(plan.origin)
+        placement.remove(plan.origin)
     logger.info("stored package %s (%d bytes) at %s", package.uuid, size, plan.final)
     return package
-
-
-def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    else:
-        os.unlink(path)
 
 
 def mark_failed(catalogue: Catalogue, package_uuid: str, reason: str) -> None:
