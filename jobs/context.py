@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 from rq import get_current_job
 from rq.job import Job
 
 from config import Settings, load_settings
 from sspkg.catalogue import Catalogue
+from sspkg.exceptions import PermanentJobError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,3 +58,28 @@ class JobContext:
     def will_retry(self) -> bool:
         """Whether RQ will run this job again if it fails now."""
         return bool(self.job.retries_left)
+
+
+def run_job(work: Callable[[JobContext], dict],
+            on_final_failure: Callable[[JobContext, str], None]) -> dict:
+    """Run `work` in the current job's context with the service's failure policy.
+
+    A PermanentJobError spends the retries at once; another error is retried
+    while retries are left. `on_final_failure` runs (with the reason) only when
+    no further attempt will follow, so the catalogue records a failure once.
+    """
+    context = JobContext.current()
+    try:
+        return work(context)
+    except PermanentJobError as error:
+        context.give_up()
+        context.record_error(error, permanent=True)
+        on_final_failure(context, error.message)
+        raise
+    except Exception as error:
+        context.record_error(error, permanent=False)
+        if context.will_retry:
+            logger.warning("job %s failed, will retry: %s", context.job.id, error)
+        else:
+            on_final_failure(context, f"{type(error).__name__}: {error}")
+        raise

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
-from jobs.context import JobContext
+from jobs.context import JobContext, run_job
 from sspkg import storing
-from sspkg.exceptions import PermanentJobError
-
-logger = logging.getLogger(__name__)
 
 
 def store_package(package_uuid: str) -> dict:
@@ -17,22 +12,12 @@ def store_package(package_uuid: str) -> dict:
     Permanent errors (bad package) fail the job at once with the package FAIL;
     others are retried, and the package goes FAIL when the retries are spent.
     """
-    context = JobContext.current()
-    try:
+    def work(context: JobContext) -> dict:
         package = storing.store_package(context.catalogue, package_uuid, context.report,
                                         context.settings.SS_HASH_PROCESSES)
-    except PermanentJobError as error:
-        context.give_up()
-        context.record_error(error, permanent=True)
-        storing.mark_failed(context.catalogue, package_uuid, error.message)
-        raise
-    except Exception as error:
-        context.record_error(error, permanent=False)
-        if not context.will_retry:
-            storing.mark_failed(context.catalogue, package_uuid, f"{type(error).__name__}: {error}")
-        else:
-            logger.warning("store of %s failed, will retry: %s", package_uuid, error)
-        raise
-    return {"package": package.uuid, "status": package.status, "size": package.size,
-            "checksum": package.checksum, "checksum_algorithm": package.checksum_algorithm,
-            "current_path": package.current_path}
+        return {"package": package.uuid, "status": package.status, "size": package.size,
+                "checksum": package.checksum, "checksum_algorithm": package.checksum_algorithm,
+                "current_path": package.current_path}
+
+    return run_job(work, lambda context, reason: storing.mark_failed(context.catalogue,
+                                                                      package_uuid, reason))

@@ -20,6 +20,17 @@ STORE_QUEUE = "store"
 FIXITY_QUEUE = "fixity"
 DEFAULT_QUEUE = "default"
 
+OPERATIONS = {
+    "store": ("jobs.store.store_package", STORE_QUEUE),
+    "fixity": ("jobs.fixity.check_fixity", FIXITY_QUEUE),
+    "move": ("jobs.packages.move_package", STORE_QUEUE),
+    "delete": ("jobs.packages.delete_package", DEFAULT_QUEUE),
+    "replicate": ("jobs.packages.replicate_package", STORE_QUEUE),
+    "recover": ("jobs.packages.recover_package", STORE_QUEUE),
+    "move_files": ("jobs.location_files.move_files", DEFAULT_QUEUE),
+}
+"""Every operation a job performs: its function and its queue."""
+
 
 def get_queue(connection: redis.Redis, name: str, is_async: bool = True) -> Queue:
     """The named queue, with the JSON serializer every job uses."""
@@ -34,46 +45,52 @@ def fetch_job(connection: redis.Redis, job_id: str) -> Job | None:
         return None
 
 
-def store_timeout(settings: Settings, size: int | None) -> int:
-    """Seconds a store of `size` bytes may take: a floor plus the size at a slow rate."""
+def size_timeout(settings: Settings, size: int | None) -> int:
+    """Seconds a job over `size` bytes may take: a floor plus the size at a slow rate."""
     if not size:
         return int(settings.SS_JOB_TIMEOUT_UNKNOWN_SIZE)
     return int(settings.SS_JOB_TIMEOUT_MIN + size / settings.SS_JOB_MIN_THROUGHPUT)
 
 
-def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
-                  is_async: bool = True) -> Job:
-    """Queue the store job of a PENDING package, or return it if already queued.
 
-    The job id is the package's own (``store-<uuid>-<attempt>``) and enqueued
-    with ``unique=True``: a second submission finds the first job.
+def new_job_id(operation: str, subject: str) -> str:
+    """A fresh job id naming its operation and subject."""
+    return f"{operation}-{subject}-{uuid.uuid4().hex[:12]}"
+
+
+def enqueue(connection: redis.Redis, settings: Settings, operation: str, args: list,
+            job_id: str, size: int | None = None, package: str | None = None,
+            is_async: bool = True, depends_on: Job | None = None) -> Job:
+    """Queue `operation` with the service's policy; an existing job of that id is returned.
+
+    Jobs are unique by id (``unique=True``), retried with backoff, given a
+    timeout that grows with `size`, and described in ``meta`` (operation, package).
     """
-    queue = get_queue(connection, STORE_QUEUE, is_async=is_async)
+    function, queue_name = OPERATIONS[operation]
+    queue = get_queue(connection, queue_name, is_async=is_async)
     try:
         return queue.enqueue(
-            "jobs.store.store_package", package.uuid,
-            job_id=package.job_id, unique=True,
+            function, *args, job_id=job_id, unique=True,
             retry=Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals),
-            job_timeout=store_timeout(settings, package.size),
+            job_timeout=size_timeout(settings, size),
             result_ttl=settings.SS_JOB_RESULT_TTL, failure_ttl=settings.SS_JOB_FAILURE_TTL,
-            meta={"operation": "store", "package": package.uuid},
-            description=f"store {package.package_type} {package.uuid}",
+            meta={"operation": operation, "package": package}, depends_on=depends_on,
+            description=f"{operation} {package or ''}".strip(),
         )
     except DuplicateJobError:
-        logger.info("store job %s already exists", package.job_id)
-        return fetch_job(connection, package.job_id)
+        logger.info("%s job %s already exists", operation, job_id)
+        return fetch_job(connection, job_id)
+
+
+def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
+                  is_async: bool = True) -> Job:
+    """Queue the store job of a PENDING package (id ``store-<uuid>-<attempt>``)."""
+    return enqueue(connection, settings, "store", [package.uuid], package.job_id, package.size,
+                   package.uuid, is_async)
 
 
 def enqueue_fixity(connection: redis.Redis, settings: Settings, package: Package,
                    is_async: bool = True) -> Job:
     """Queue a fixity check of a stored package."""
-    queue = get_queue(connection, FIXITY_QUEUE, is_async=is_async)
-    return queue.enqueue(
-        "jobs.fixity.check_fixity", package.uuid,
-        job_id=f"fixity-{package.uuid}-{uuid.uuid4().hex[:12]}",
-        retry=Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals),
-        job_timeout=store_timeout(settings, package.size),
-        result_ttl=settings.SS_JOB_RESULT_TTL, failure_ttl=settings.SS_JOB_FAILURE_TTL,
-        meta={"operation": "fixity", "package": package.uuid},
-        description=f"fixity {package.package_type} {package.uuid}",
-    )
+    return enqueue(connection, settings, "fixity", [package.uuid],
+                   new_job_id("fixity", package.uuid), package.size, package.uuid, is_async)

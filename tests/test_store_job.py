@@ -81,7 +81,7 @@ def test_progress_reaches_job_meta(async_app, admin_headers, storage, fake_redis
 
 def test_job_timeout_grows_with_size(app):
     settings = app.config["SETTINGS"]
-    small = queues.store_timeout(settings, 1 << 20)
-    large = queues.store_timeout(settings, 100 << 30)
+    small = queues.size_timeout(settings, 1 << 20)
+    large = queues.size_timeout(settings, 100 << 30)
     assert settings.SS_JOB_TIMEOUT_MIN <= small < large
-    assert queues.store_timeout(settings, None) == settings.SS_JOB_TIMEOUT_UNKNOWN_SIZE
+    assert queues.size_timeout(settings, None) == settings.SS_JOB_TIMEOUT_UNKNOWN_SIZE
