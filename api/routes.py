@@ -9,6 +9,8 @@ from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
 from api.resources.fixity import CheckFixity
 from api.resources.locations import DefaultLocation, LocationDetail, LocationList
+from api.resources.package_actions import (DeleteRequest, Move, PackageEvents, RecoverRequest,
+                                           ReviewDeletion, ReviewRecovery)
 from api.resources.package_files import Contents, Download, ExtractFile
 from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
 from api.resources.pipelines import PipelineDetail, PipelineList
@@ -30,6 +32,12 @@ V2_ROUTES = [
     (ExtractFile, "/file/<string:package_uuid>/extract_file/"),
     (Contents, "/file/<string:package_uuid>/contents/"),
     (CheckFixity, "/file/<string:package_uuid>/check_fixity/"),
+    (Move, "/file/<string:package_uuid>/move/"),
+    (DeleteRequest, "/file/<string:package_uuid>/delete_aip/"),
+    (RecoverRequest, "/file/<string:package_uuid>/recover_aip/"),
+    (ReviewDeletion, "/file/<string:package_uuid>/review_aip_deletion/"),
+    (ReviewRecovery, "/file/<string:package_uuid>/review_aip_recovery/"),
+    (PackageEvents, "/file/<string:package_uuid>/events/"),
     (AsyncTask, "/async/<string:job_id>/"),
 ]
 """(resource, path under /api/v2) for every v2 route."""

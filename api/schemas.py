@@ -71,6 +71,7 @@ class LocationSchema(Schema):
     description = fields.String(allow_none=True, load_default="")
     quota = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
     pipeline = fields.List(fields.String(), load_default=list)
+    replicators = fields.List(fields.String(), load_default=list)
     default = fields.Boolean(load_default=False)
 
 
@@ -78,6 +79,8 @@ def request_body() -> dict:
     """The request's JSON object (or form fields); 400 for anything else."""
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return request.form.to_dict()
+    if not request.get_data(cache=True):
+        return {}
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("The request body must be a JSON object "
@@ -90,3 +93,35 @@ def request_body() -> dict:
 def load(schema: Schema) -> dict:
     """Validate the request body with `schema`; a 400 naming each bad field otherwise."""
     return schema.load(request_body())
+
+
+class MoveSchema(Schema):
+    """`POST file/<uuid>/move/`: the target location (form field, as SS takes it)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    location_uuid = fields.UUID(required=True)
+
+
+class PackageRequestSchema(Schema):
+    """`delete_aip/`, `recover_aip/`: who asks, and why."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_reason = fields.String(required=True, validate=validate.Length(min=1))
+    pipeline = fields.String(required=True, validate=validate.Length(min=1))
+    user_id = fields.Raw(required=True)
+    user_email = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class ReviewSchema(Schema):
+    """`review_aip_deletion/`, `review_aip_recovery/`: an admin's decision."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.Integer(required=True, strict=False)
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(load_default="")

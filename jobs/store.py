@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobs.context import JobContext, run_job
-from sspkg import storing
+from sspkg import storing, submissions
 
 
 def store_package(package_uuid: str) -> dict:
@@ -15,6 +15,7 @@ def store_package(package_uuid: str) -> dict:
     def work(context: JobContext) -> dict:
         package = storing.store_package(context.catalogue, package_uuid, context.report,
                                         context.settings.SS_HASH_PROCESSES)
+        submissions.queue_replicas(context.catalogue, context.job.connection, context.settings, package)
         return {"package": package.uuid, "status": package.status, "size": package.size,
                 "checksum": package.checksum, "checksum_algorithm": package.checksum_algorithm,
                 "current_path": package.current_path}

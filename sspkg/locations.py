@@ -35,7 +35,8 @@ def get_space(catalogue: Catalogue, space_uuid: str) -> Space:
 def create_location(catalogue: Catalogue, space: Space, purpose: Purpose | str,
                     relative_path: str, description: str = "", default: bool = False,
                     pipelines: list[str] | None = None, quota: int | None = None,
-                    location_uuid: str | None = None) -> Location:
+                    location_uuid: str | None = None,
+                    replicators: list[str] | None = None) -> Location:
     """Create a location (its directory too) inside a space."""
     purpose = Purpose(purpose)
     relative_path = check_relative(relative_path, "relative_path")
@@ -43,7 +44,8 @@ def create_location(catalogue: Catalogue, space: Space, purpose: Purpose | str,
     os.makedirs(full_path, exist_ok=True)
     location = Location(uuid=location_uuid or str(uuid_module.uuid4()), space=space.uuid,
                         purpose=purpose.value, relative_path=relative_path, path=full_path,
-                        description=description, pipelines=list(pipelines or []), quota=quota)
+                        description=description, pipelines=list(pipelines or []), quota=quota,
+                        replicators=list(replicators or []))
     catalogue.create(Location.kind, location.uuid, location.to_record())
     if default:
         catalogue.set_default(purpose.value, location.uuid)

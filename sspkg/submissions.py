@@ -8,7 +8,7 @@ import redis
 from rq.job import Job
 
 from config import Settings
-from sspkg import packages, queues
+from sspkg import locations, packages, queues, replication
 from sspkg.catalogue import Catalogue
 from sspkg.constants import PackageStatus
 from sspkg.models import Package
@@ -38,3 +38,17 @@ def request_store(catalogue: Catalogue, connection: redis.Redis, settings: Setti
     if job is None:
         job = queues.enqueue_store(connection, settings, package, is_async=is_async)
     return Submitted(packages.get_package(catalogue, package.uuid), job)
+
+
+def queue_replicas(catalogue: Catalogue, connection: redis.Redis, settings: Settings,
+                   package: Package) -> list[Job]:
+    """One replicate job per replicator of the package's location (unique per replica).
+
+    The store job calls this once the package is UPLOADED, and again if it runs
+    twice, so a crash between storing and queueing cannot lose a replica.
+    """
+    destination = locations.get_location(catalogue, package.current_location)
+    return [queues.enqueue(connection, settings, "replicate", [package.uuid, replicator],
+                           f"replicate-{replication.replica_uuid(package.uuid, replicator)}",
+                           size=package.size, package=package.uuid)
+            for replicator in destination.replicators]

@@ -47,3 +47,15 @@ def independent_checksum(root: Path) -> str:
 def all_paths(root: Path) -> set[str]:
     """Every path under `root` (to show nothing was written)."""
     return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def run_queued_jobs(connection) -> None:
+    """Run every job waiting in any queue, in this process (jobs that jobs queue, too)."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from sspkg.queues import OPERATIONS, get_queue
+
+    names = sorted({queue for _, queue in OPERATIONS.values()})
+    SimpleWorker([get_queue(connection, n) for n in names], connection=connection,
+                 serializer=JSONSerializer).work(burst=True)

@@ -11,7 +11,7 @@ from api.pagination import filters, matches, paginate
 from api.representations import location_json
 from api.schemas import LocationSchema, load
 from api.uris import parse_ref, uri
-from sspkg import locations, pipelines
+from sspkg import locations, pipelines, replication
 from sspkg.exceptions import BadRequest, NotFound
 
 LOCATION_FILTERS = {"uuid": "uuid", "purpose": "purpose", "relative_path": "relative_path",
@@ -43,11 +43,14 @@ class LocationList(Resource):
             space = locations.get_space(catalogue, parse_ref(body["space"], "space", "space"))
             pipeline_uuids = [pipelines.get_pipeline(catalogue, parse_ref(p, "pipeline", "pipeline")).uuid
                               for p in body["pipeline"]]
+            replicators = [parse_ref(r, "location", "replicators") for r in body["replicators"]]
+            replication.check_replicators(catalogue, replicators)
         except NotFound as error:
             raise BadRequest(error.message) from None
         location = locations.create_location(
             catalogue, space, body["purpose"], body["relative_path"], body["description"],
-            default=body["default"], pipelines=pipeline_uuids, quota=body["quota"])
+            default=body["default"], pipelines=pipeline_uuids, quota=body["quota"],
+            replicators=replicators)
         return location_json(location), 201
 
 
