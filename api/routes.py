@@ -7,22 +7,33 @@ from flask import Blueprint, Flask
 from api.auth import authenticate_request
 from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
+from api.resources.browse import LocationBrowse, SpaceBrowse
 from api.resources.fixity import CheckFixity
+from api.resources.location_files import LocationFilesAsync
 from api.resources.locations import DefaultLocation, LocationDetail, LocationList
-from api.resources.package_actions import (DeleteRequest, Move, PackageEvents, RecoverRequest,
-                                           ReviewDeletion, ReviewRecovery)
+from api.resources.package_actions import (
+    DeleteRequest,
+    Move,
+    PackageEvents,
+    RecoverRequest,
+    ReviewDeletion,
+    ReviewRecovery,
+)
 from api.resources.package_files import Contents, Download, ExtractFile
 from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
 from api.resources.pipelines import PipelineDetail, PipelineList
 from api.resources.spaces import SpaceDetail, SpaceList
-
+from api.resources.unsupported import PostStoreCallback, Unsupported
 
 V2_ROUTES = [
     (SpaceList, "/space/"),
     (SpaceDetail, "/space/<string:space_uuid>/"),
+    (SpaceBrowse, "/space/<string:space_uuid>/browse/"),
     (LocationList, "/location/"),
     (DefaultLocation, "/location/default/<string:purpose>/"),
     (LocationDetail, "/location/<string:location_uuid>/"),
+    (LocationFilesAsync, "/location/<string:location_uuid>/async/"),
+    (LocationBrowse, "/location/<string:location_uuid>/browse/"),
     (PipelineList, "/pipeline/"),
     (PipelineDetail, "/pipeline/<string:pipeline_uuid>/"),
     (PackageList, "/file/"),
@@ -38,9 +49,18 @@ V2_ROUTES = [
     (ReviewDeletion, "/file/<string:package_uuid>/review_aip_deletion/"),
     (ReviewRecovery, "/file/<string:package_uuid>/review_aip_recovery/"),
     (PackageEvents, "/file/<string:package_uuid>/events/"),
+    (PostStoreCallback, "/file/<string:package_uuid>/send_callback/post_store/"),
     (AsyncTask, "/async/<string:job_id>/"),
 ]
 """(resource, path under /api/v2) for every v2 route."""
+
+UNSUPPORTED_V2 = [
+    "/file/metadata/",
+    "/file/<string:package_uuid>/pointer_file/",
+    "/file/<string:package_uuid>/reindex/",
+    "/file/<string:package_uuid>/reingest/",
+]
+"""SS endpoints answered 501 (and `PUT file/<uuid>/`, `PUT`/`DELETE file/<uuid>/contents/`)."""
 
 
 def _v2_blueprint() -> Blueprint:
@@ -50,6 +70,7 @@ def _v2_blueprint() -> Blueprint:
     for resource, path in V2_ROUTES:
         api.add_resource(resource, path, endpoint=f"v2_{resource.__name__}",
                          strict_slashes=False)
+    api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)
     return blueprint
 
 

@@ -125,3 +125,25 @@ class ReviewSchema(Schema):
     event_id = fields.Integer(required=True, strict=False)
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
     reason = fields.String(load_default="")
+
+
+class FileEntrySchema(Schema):
+    """One `{source, destination}` of a location file move."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    destination = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class LocationFilesSchema(Schema):
+    """`POST location/<uuid>/`: files to copy in from `origin_location`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    origin_location = fields.String(required=True)
+    pipeline = fields.String(allow_none=True, load_default=None)
+    files = fields.List(fields.Nested(FileEntrySchema), required=True,
+                        validate=validate.Length(min=1, max=10000))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jobs.context import JobContext, run_job
 from sspkg import deletion, moving, replication
 
+
 def _summary(package) -> dict:
     return {"package": package.uuid, "status": package.status,
             "current_location": package.current_location, "current_path": package.current_path}

@@ -70,3 +70,9 @@ class PermanentJobError(SSError):
 
 class PackageInvalid(PermanentJobError):
     """The package failed verification (bag invalid, checksum mismatch)."""
+
+
+class NotSupported(SSError):
+    """An SS endpoint this service does not implement (yet); answered 501, never 404/405."""
+
+    status_code = 501

@@ -7,8 +7,14 @@ from typing import Any
 
 from sspkg import locations, pipelines
 from sspkg.catalogue import Catalogue
-from sspkg.constants import (IN_FLIGHT_STATUSES, STORE_DESTINATIONS, STORE_ORIGIN_PURPOSES,
-                             PackageStatus, PackageType, Purpose)
+from sspkg.constants import (
+    IN_FLIGHT_STATUSES,
+    STORE_DESTINATIONS,
+    STORE_ORIGIN_PURPOSES,
+    PackageStatus,
+    PackageType,
+    Purpose,
+)
 from sspkg.exceptions import BadRequest, Conflict, NotFound
 from sspkg.models import Location, Package, utcnow
 from sspkg.paths import resolve_within, safe_name, uuid_to_path

@@ -6,12 +6,14 @@ import re
 
 import pytest
 
-from api.routes import V2_ROUTES
+from api.routes import UNSUPPORTED_V2, V2_ROUTES
 from sspkg import users
 
 ROUTE_SAMPLES = [(method.upper(), "/api/v2" + re.sub(r"<[^>]+>", "0b6e6f8e-1a3c-4b8a-9d55-3f1f2c7a9b10", path))
                  for resource, path in V2_ROUTES
-                 for method in ("get", "post", "put", "delete") if hasattr(resource, method)]
+                 for method in ("get", "post", "put", "delete") if hasattr(resource, method)] + \
+                [("GET", "/api/v2" + re.sub(r"<[^>]+>", "0b6e6f8e-1a3c-4b8a-9d55-3f1f2c7a9b10", path))
+                 for path in UNSUPPORTED_V2]
 
 
 @pytest.mark.parametrize("method,path", ROUTE_SAMPLES)

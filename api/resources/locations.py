@@ -9,6 +9,7 @@ from api import redis_store
 from api.auth import require_admin
 from api.pagination import filters, matches, paginate
 from api.representations import location_json
+from api.resources.location_files import LocationFiles
 from api.schemas import LocationSchema, load
 from api.uris import parse_ref, uri
 from sspkg import locations, pipelines, replication
@@ -55,7 +56,9 @@ class LocationList(Resource):
 
 
 class LocationDetail(Resource):
-    """One location."""
+    """One location; `POST` copies files into it (SS location file move, synchronous)."""
+
+    post = LocationFiles.post
 
     def get(self, location_uuid: str):
         catalogue = redis_store.catalogue()

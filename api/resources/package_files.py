@@ -9,6 +9,7 @@ from flask_restful import Resource
 
 from api import redis_store
 from api.downloads import file_response, stream_response, tar_response
+from api.resources.unsupported import Unsupported
 from sspkg import package_files, packages
 from sspkg.constants import PackageType
 from sspkg.exceptions import BadRequest, MethodNotAllowed
@@ -55,3 +56,5 @@ class Contents(Resource):
     def get(self, package_uuid: str):
         stored = _stored(package_uuid)
         return {"success": True, "package": package_uuid, "files": package_files.list_files(stored)}
+
+    put = delete = Unsupported._refuse

@@ -9,6 +9,7 @@ from api import redis_store
 from api.job_documents import accepted, job_error, wait_for
 from api.pagination import filters, matches, paginate
 from api.representations import location_paths, package_json
+from api.resources.unsupported import Unsupported
 from api.schemas import StoreSchema, load
 from api.uris import async_uri, parse_location, parse_ref
 from sspkg import packages
@@ -89,3 +90,5 @@ class PackageDetail(Resource):
 
     def get(self, package_uuid: str):
         return _render_package(packages.get_package(redis_store.catalogue(), package_uuid))
+
+    put = Unsupported._refuse  # reingest
