@@ -167,3 +167,17 @@ def test_package_list_filters_and_paginates(client, admin_headers, storage, new_
     assert len(rest["objects"]) == 1 and rest["meta"]["next"] is None
     one = client.get(f"/api/v2/file/?uuid={uuids[1]}", headers=admin_headers).get_json()
     assert [p["uuid"] for p in one["objects"]] == [uuids[1]]
+
+
+def test_bag_with_other_manifest_algorithms(client, admin_headers, storage, new_uuid):
+    origin = make_bag(storage / "cp" / "md5-bag", files=6, algorithms=("md5", "sha512"))
+    good = client.post("/api/v2/file/", headers=admin_headers,
+                       json=store_body(client, admin_headers, new_uuid(), "md5-bag"))
+    assert good.status_code == 201
+
+    victim = next((origin / "data").rglob("*.dat"))
+    victim.write_bytes(b"changed" + victim.read_bytes())
+    bad = client.post("/api/v2/file/", headers=admin_headers,
+                      json=store_body(client, admin_headers, new_uuid(), "md5-bag"))
+    assert bad.status_code == 400
+    assert "Bag validation failed" in bad.get_json()["message"]
