@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 
 from sspkg import bags, copying, locations, packages, placement
@@ -110,6 +111,7 @@ def _stage_and_place(plan: StorePlan, report: ProgressReport, hash_threads: int)
         shutil.rmtree(plan.staging_root, ignore_errors=True)
         os.makedirs(os.path.dirname(plan.staging))
     moved = plan.move
+    started = time.monotonic()
     try:
         if plan.move:
             if not resumed:
@@ -118,7 +120,11 @@ def _stage_and_place(plan: StorePlan, report: ProgressReport, hash_threads: int)
             digests = placement.verify_in_place(plan.staging, report, hash_threads)
         else:
             digests = placement.copy_verified(plan.origin, plan.staging, report)
+        verified = time.monotonic()
         placement.place(plan.staging, plan.final, plan.staging_root)
+        logger.info("package %s: %s and verified in %.2f s, synced and placed in %.2f s",
+                    plan.package.uuid, "moved" if plan.move else "copied", verified - started,
+                    time.monotonic() - verified)
         return digests
     except BaseException:
         if moved and os.path.lexists(plan.staging):
