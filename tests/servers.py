@@ -114,3 +114,26 @@ class Service:
                 return document
             time.sleep(0.05)
         raise TimeoutError(f"{location} did not complete in {timeout} s")
+
+
+def child_pids(parent: int) -> list[int]:
+    """Pids of the direct children of a process (gunicorn's workers, say)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(entry.name))
+    return children
+
+
+def peak_rss_kib(pid: int) -> int:
+    """Peak resident memory of a process so far (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for {pid}")
