@@ -10,6 +10,7 @@ from sspkg.catalogue import Catalogue
 from sspkg.exceptions import BadRequest, NotFound
 
 V2 = "/api/v2"
+V3 = "/api/v3"
 _URI = re.compile(r"^(?:[a-z]+://[^/]+)?/api/v2/(?P<kind>[a-z_]+)/(?P<id>[^/]+)/?$")
 _DEFAULT = re.compile(r"^(?:[a-z]+://[^/]+)?/api/v2/location/default/(?P<purpose>[A-Z]{2})/?$")
 
@@ -26,6 +27,16 @@ def uri(kind: str, record_id: str | None) -> str | None:
 def async_uri(job_id: str) -> str:
     """The v2 async status document of a job."""
     return f"{V2}/async/{job_id}/"
+
+
+def job_uri(job_id: str) -> str:
+    """The v3 job resource."""
+    return f"{V3}/jobs/{job_id}"
+
+
+def v3_package_uri(package_uuid: str) -> str:
+    """The v3 package resource."""
+    return f"{V3}/packages/{package_uuid}"
 
 
 def _as_uuid(value: str, field: str) -> str:

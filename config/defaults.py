@@ -56,3 +56,27 @@ SS_QUEUES = "store,default,fixity"
 
 SS_MAX_REQUEST_BYTES = 10 * 1024 * 1024
 """Largest request body accepted (413 beyond)."""
+
+SS_CALLBACK_SECRET = ""
+"""HMAC-SHA256 key signing callbacks (X-Signature); empty: a random key kept in Redis."""
+
+SS_CALLBACK_RETRIES = 8
+"""Deliveries of a callback after the first that failed (non-2xx or no answer)."""
+
+SS_CALLBACK_RETRY_INTERVALS = "5,15,30,60,120,300,600,900"
+"""Seconds between callback deliveries."""
+
+SS_CALLBACK_TIMEOUT = 10.0
+"""Seconds a callback receiver has to answer."""
+
+SS_POST_STORE_CALLBACK_URL = ""
+"""URL told of every package stored (the final store job document), like SS's post-store callbacks."""
+
+SS_CALLBACK_ALLOWED_HOSTS = ""
+"""Comma-separated hosts callbacks may go to; empty allows any host."""
+
+SS_IDEMPOTENCY_TTL = 24 * 3600
+"""How long an Idempotency-Key is remembered."""
+
+SS_DOWNLOAD_TTL = 24 * 3600
+"""How long a prepared download is kept."""

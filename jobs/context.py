@@ -27,8 +27,12 @@ class JobContext:
 
     @classmethod
     def current(cls) -> "JobContext":
-        """Context of the job this worker is running."""
-        return cls(job=get_current_job(), settings=load_settings())
+        """Context of the job this worker is running; counts this attempt in ``meta``."""
+        job = get_current_job()
+        job.meta["attempt"] = int(job.meta.get("attempt", 0)) + 1
+        job.meta.pop("error", None)
+        job.save_meta()
+        return cls(job=job, settings=load_settings())
 
     @cached_property
     def catalogue(self) -> Catalogue:

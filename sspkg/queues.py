@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from config import Settings
+from sspkg import job_index
 from sspkg.models import Package
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ OPERATIONS = {
     "replicate": ("jobs.packages.replicate_package", STORE_QUEUE),
     "recover": ("jobs.packages.recover_package", STORE_QUEUE),
     "move_files": ("jobs.location_files.move_files", DEFAULT_QUEUE),
+    "download": ("jobs.downloads.prepare_download", DEFAULT_QUEUE),
+    "callback": ("jobs.callbacks.deliver_callback", DEFAULT_QUEUE),
 }
 """Every operation a job performs: its function and its queue."""
 
@@ -58,28 +62,52 @@ def new_job_id(operation: str, subject: str) -> str:
     return f"{operation}-{subject}-{uuid.uuid4().hex[:12]}"
 
 
+def _callbacks(operation: str) -> dict:
+    if operation == "callback":
+        return {}
+    return {"on_success": Callback("jobs.callbacks.on_success"),
+            "on_failure": Callback("jobs.callbacks.on_failure"),
+            "on_stopped": Callback("jobs.callbacks.on_stopped")}
+
+
 def enqueue(connection: redis.Redis, settings: Settings, operation: str, args: list,
             job_id: str, size: int | None = None, package: str | None = None,
-            is_async: bool = True, depends_on: Job | None = None) -> Job:
+            is_async: bool = True, callback_url: str | None = None,
+            queue_name: str | None = None, retry: Retry | None = None) -> Job:
     """Queue `operation` with the service's policy; an existing job of that id is returned.
 
     Jobs are unique by id (``unique=True``), retried with backoff, given a
-    timeout that grows with `size`, and described in ``meta`` (operation, package).
+    timeout that grows with `size`, described in ``meta`` (operation, package,
+    attempts, callback URL), indexed for listing, and wired to the callbacks
+    that notify clients and undo stopped work.
     """
-    function, queue_name = OPERATIONS[operation]
-    queue = get_queue(connection, queue_name, is_async=is_async)
+    function, default_queue = OPERATIONS[operation]
+    queue = get_queue(connection, queue_name or default_queue, is_async=is_async)
+    retry = retry or Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals)
     try:
-        return queue.enqueue(
-            function, *args, job_id=job_id, unique=True,
-            retry=Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals),
+        job = queue.enqueue(
+            function, *args, job_id=job_id, unique=True, retry=retry,
             job_timeout=size_timeout(settings, size),
             result_ttl=settings.SS_JOB_RESULT_TTL, failure_ttl=settings.SS_JOB_FAILURE_TTL,
-            meta={"operation": operation, "package": package}, depends_on=depends_on,
-            description=f"{operation} {package or ''}".strip(),
+            meta={"operation": operation, "package": package, "attempt": 0,
+                  "max_attempts": retry.max + 1, "callback_url": callback_url},
+            description=f"{operation} {package or ''}".strip(), **_callbacks(operation),
         )
     except DuplicateJobError:
         logger.info("%s job %s already exists", operation, job_id)
         return fetch_job(connection, job_id)
+    job_index.add(connection, settings.SS_REDIS_PREFIX, job.id, package)
+    return job
+
+
+def enqueue_callback(connection: redis.Redis, settings: Settings, job_id: str, url: str,
+                     status: str) -> Job:
+    """Queue the delivery of a job's end to `url`, retried with backoff until a 2xx."""
+    retry = Retry(max=settings.SS_CALLBACK_RETRIES,
+                  interval=[int(x) for x in str(settings.SS_CALLBACK_RETRY_INTERVALS).split(",") if x])
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return enqueue(connection, settings, "callback", [job_id, url, status],
+                   f"callback-{job_id}-{digest}", retry=retry)
 
 
 def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
