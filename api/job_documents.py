@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Response
+from flask import Response, request
 from rq.job import Job, JobStatus
 
 from api.uris import async_uri
 from sspkg import job_documents
 from sspkg.job_documents import TERMINAL, job_error
 
-__all__ = ["accepted", "async_document", "job_document", "job_error", "wait_for"]
+__all__ = ["accepted", "async_document", "job_document", "job_error", "respond_async_requested",
+           "wait_for"]
 
 
 def async_document(job: Job) -> dict:
@@ -34,6 +35,17 @@ def wait_for(job: Job, seconds: float, poll: float = 0.1) -> JobStatus:
     return status
 
 
+def respond_async_requested() -> bool:
+    """Whether the client sent `Prefer: respond-async` (RFC 7240)."""
+    preferences = ",".join(request.headers.getlist("Prefer")).lower()
+    return any(p.split(";")[0].strip() == "respond-async" for p in preferences.split(","))
+
+
 def accepted(job: Job) -> Response:
-    """v2: 202 with an empty body and `Location` of the job's status document."""
-    return Response(status=202, headers={"Location": async_uri(job.id)})
+    """v2: 202 with an empty body and `Location` of the job's status document
+    (and `Preference-Applied` when the client asked for it)."""
+    response = Response(status=202, headers={"Location": async_uri(job.id)})
+    if respond_async_requested():
+        response.headers["Preference-Applied"] = "respond-async"
+    return response
+

@@ -15,7 +15,7 @@ MAX_LIMIT = 1000
 CONTROL_PARAMS = {"limit", "offset", "order_by", "format", "username", "api_key"}
 
 
-def _non_negative(name: str, default: int) -> int:
+def non_negative(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
@@ -43,9 +43,9 @@ def filters(allowed: Iterable[str]) -> dict[str, str]:
 
 def paginate(items: list, render: Callable, sortable: Iterable[str]) -> dict:
     """One page of `items`, ordered by `?order_by=` and rendered as SS renders lists."""
-    limit = _non_negative("limit", DEFAULT_LIMIT) or MAX_LIMIT
+    limit = non_negative("limit", DEFAULT_LIMIT) or MAX_LIMIT
     limit = min(limit, MAX_LIMIT)
-    offset = _non_negative("offset", 0)
+    offset = non_negative("offset", 0)
     order_by = request.args.get("order_by")
     if order_by:
         field = order_by.lstrip("-")

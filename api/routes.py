@@ -24,6 +24,19 @@ from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
 from api.resources.pipelines import PipelineDetail, PipelineList
 from api.resources.spaces import SpaceDetail, SpaceList
 from api.resources.unsupported import PostStoreCallback, Unsupported
+from api.resources.v3_catalogue import Location, Locations, Space, Spaces
+from api.resources.v3_catalogue import LocationFiles as V3LocationFiles
+from api.resources.v3_jobs import JobDetail, JobList
+from api.resources.v3_packages import Download as PreparedDownload
+from api.resources.v3_packages import (
+    Package,
+    PackageDeletion,
+    PackageDownload,
+    PackageFixity,
+    PackageMove,
+    PackageRecovery,
+    Packages,
+)
 
 V2_ROUTES = [
     (SpaceList, "/space/"),
@@ -63,18 +76,39 @@ UNSUPPORTED_V2 = [
 """SS endpoints answered 501 (and `PUT file/<uuid>/`, `PUT`/`DELETE file/<uuid>/contents/`)."""
 
 
-def _v2_blueprint() -> Blueprint:
-    blueprint = Blueprint("v2", __name__, url_prefix="/api/v2")
+V3_ROUTES = [
+    (JobList, "/jobs"),
+    (JobDetail, "/jobs/<string:job_id>"),
+    (Packages, "/packages"),
+    (Package, "/packages/<string:package_uuid>"),
+    (PackageFixity, "/packages/<string:package_uuid>/fixity"),
+    (PackageMove, "/packages/<string:package_uuid>/move"),
+    (PackageDeletion, "/packages/<string:package_uuid>/deletion"),
+    (PackageRecovery, "/packages/<string:package_uuid>/recovery"),
+    (PackageDownload, "/packages/<string:package_uuid>/download"),
+    (PreparedDownload, "/downloads/<string:token>"),
+    (Locations, "/locations"),
+    (Location, "/locations/<string:location_uuid>"),
+    (V3LocationFiles, "/locations/<string:location_uuid>/files"),
+    (Spaces, "/spaces"),
+    (Space, "/spaces/<string:space_uuid>"),
+]
+"""(resource, path under /api/v3) for every v3 route."""
+
+
+def _blueprint(name: str, prefix: str, routes: list) -> tuple[Blueprint, JsonErrorApi]:
+    blueprint = Blueprint(name, __name__, url_prefix=prefix)
     blueprint.before_request(authenticate_request)
     api = JsonErrorApi(blueprint)
-    for resource, path in V2_ROUTES:
-        api.add_resource(resource, path, endpoint=f"v2_{resource.__name__}",
-                         strict_slashes=False)
-    api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)
-    return blueprint
+    for resource, path in routes:
+        api.add_resource(resource, path, endpoint=f"{name}_{resource.__name__}", strict_slashes=False)
+    return blueprint, api
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint."""
+    """Register every blueprint (each authenticates every request)."""
     app.url_map.strict_slashes = False
-    app.register_blueprint(_v2_blueprint())
+    v2, v2_api = _blueprint("v2", "/api/v2", V2_ROUTES)
+    v2_api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)
+    app.register_blueprint(v2)
+    app.register_blueprint(_blueprint("v3", "/api/v3", V3_ROUTES)[0])

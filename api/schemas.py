@@ -147,3 +147,30 @@ class LocationFilesSchema(Schema):
     pipeline = fields.String(allow_none=True, load_default=None)
     files = fields.List(fields.Nested(FileEntrySchema), required=True,
                         validate=validate.Length(min=1, max=10000))
+
+
+class CallbackSchema(Schema):
+    """v3 operations: an optional URL told when the job ends."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    callback_url = fields.String(allow_none=True, load_default=None,
+                                 validate=validate.Length(max=2048))
+
+
+class V3StoreSchema(StoreSchema, CallbackSchema):
+    """`POST /api/v3/packages`."""
+
+
+class V3MoveSchema(MoveSchema, CallbackSchema):
+    """`POST /api/v3/packages/<uuid>/move`."""
+
+
+class V3LocationFilesSchema(LocationFilesSchema, CallbackSchema):
+    """`POST /api/v3/locations/<uuid>/files`."""
+
+
+def load_v3(schema: Schema, body: dict) -> dict:
+    """Validate an already-read body."""
+    return schema.load(body)

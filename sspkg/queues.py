@@ -111,10 +111,10 @@ def enqueue_callback(connection: redis.Redis, settings: Settings, job_id: str, u
 
 
 def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
-                  is_async: bool = True) -> Job:
+                  is_async: bool = True, callback_url: str | None = None) -> Job:
     """Queue the store job of a PENDING package (id ``store-<uuid>-<attempt>``)."""
     return enqueue(connection, settings, "store", [package.uuid], package.job_id, package.size,
-                   package.uuid, is_async)
+                   package.uuid, is_async, callback_url=callback_url)
 
 
 def enqueue_fixity(connection: redis.Redis, settings: Settings, package: Package,

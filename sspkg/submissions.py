@@ -23,7 +23,8 @@ class Submitted:
 
 
 def request_store(catalogue: Catalogue, connection: redis.Redis, settings: Settings,
-                  request: packages.StoreRequest, is_async: bool = True) -> Submitted:
+                  request: packages.StoreRequest, is_async: bool = True,
+                  callback_url: str | None = None) -> Submitted:
     """Validate and record a store request and queue its job (once per request).
 
     Repeating a request for a package that is being stored returns its job;
@@ -36,7 +37,8 @@ def request_store(catalogue: Catalogue, connection: redis.Redis, settings: Setti
         return Submitted(package, queues.fetch_job(connection, package.job_id))
     job = queues.fetch_job(connection, package.job_id) if not submission.needs_job else None
     if job is None:
-        job = queues.enqueue_store(connection, settings, package, is_async=is_async)
+        job = queues.enqueue_store(connection, settings, package, is_async=is_async,
+                                   callback_url=callback_url)
     return Submitted(packages.get_package(catalogue, package.uuid), job)
 
 

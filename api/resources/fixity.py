@@ -6,7 +6,7 @@ from flask_restful import Resource
 from rq.job import JobStatus
 
 from api import redis_store
-from api.job_documents import accepted, job_error, wait_for
+from api.job_documents import accepted, job_error, respond_async_requested, wait_for
 from sspkg import fixity, packages, queues
 from sspkg.exceptions import Unavailable
 
@@ -22,6 +22,8 @@ class CheckFixity(Resource):
             return skipped.to_json()
         job = queues.enqueue_fixity(redis_store.connection(), redis_store.settings(), package,
                                     is_async=redis_store.queue_async())
+        if respond_async_requested():
+            return accepted(job)
         status = wait_for(job, redis_store.settings().SS_SYNC_WAIT_SECONDS)
         if status == JobStatus.FINISHED:
             return job.return_value()

@@ -6,7 +6,7 @@ from flask_restful import Resource
 from rq.job import JobStatus
 
 from api import redis_store
-from api.job_documents import accepted, job_error, wait_for
+from api.job_documents import accepted, job_error, respond_async_requested, wait_for
 from api.schemas import LocationFilesSchema, load
 from api.uris import parse_location
 from sspkg import location_files, queues
@@ -29,6 +29,8 @@ class LocationFiles(Resource):
 
     def post(self, location_uuid: str):
         job = _submit(location_uuid)
+        if respond_async_requested():
+            return accepted(job)
         status = wait_for(job, redis_store.settings().SS_SYNC_WAIT_SECONDS)
         if status == JobStatus.FINISHED:
             return {"error": None, "message": "Files moved successfully"}

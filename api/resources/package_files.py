@@ -9,8 +9,9 @@ from flask_restful import Resource
 
 from api import redis_store
 from api.downloads import file_response, stream_response, tar_response
+from api.job_documents import accepted, respond_async_requested
 from api.resources.unsupported import Unsupported
-from sspkg import package_files, packages
+from sspkg import package_files, packages, queues
 from sspkg.constants import PackageType
 from sspkg.exceptions import BadRequest, MethodNotAllowed
 
@@ -27,6 +28,11 @@ class Download(Resource):
 
     def get(self, package_uuid: str):
         stored = _stored(package_uuid)
+        if respond_async_requested():
+            job_id = queues.new_job_id("download", package_uuid)
+            return accepted(queues.enqueue(redis_store.connection(), redis_store.settings(), "download",
+                                           [package_uuid, job_id], job_id, stored.package.size,
+                                           package_uuid, redis_store.queue_async()))
         if stored.is_directory:
             return tar_response(stored.path, stored.name)
         return file_response(stored.path, stored.name)

@@ -6,7 +6,7 @@ from flask_restful import Resource
 from rq.job import JobStatus
 
 from api import redis_store
-from api.job_documents import accepted, job_error, wait_for
+from api.job_documents import accepted, job_error, respond_async_requested, wait_for
 from api.pagination import filters, matches, paginate
 from api.representations import location_paths, package_json
 from api.resources.unsupported import Unsupported
@@ -22,7 +22,7 @@ PACKAGE_ORDERING = ["uuid", "stored_date", "size", "status", "package_type", "cu
                     "created"]
 
 
-def _store_request(body: dict) -> packages.StoreRequest:
+def store_request(body: dict) -> packages.StoreRequest:
     catalogue = redis_store.catalogue()
     pipeline = body["origin_pipeline"]
     return packages.StoreRequest(
@@ -41,7 +41,7 @@ def _store_request(body: dict) -> packages.StoreRequest:
 def _submit():
     body = load(StoreSchema())
     return request_store(redis_store.catalogue(), redis_store.connection(), redis_store.settings(),
-                         _store_request(body), is_async=redis_store.queue_async())
+                         store_request(body), is_async=redis_store.queue_async())
 
 
 def _render_package(package):
@@ -62,6 +62,8 @@ class PackageList(Resource):
         submitted = _submit()
         if submitted.job is None:
             return _render_package(submitted.package), 201
+        if respond_async_requested():
+            return accepted(submitted.job)
         status = wait_for(submitted.job, redis_store.settings().SS_SYNC_WAIT_SECONDS)
         package = packages.get_package(redis_store.catalogue(), submitted.package.uuid)
         if status == JobStatus.FINISHED:
