@@ -9,10 +9,10 @@ import fakeredis
 import pytest
 
 from api import create_app
+from sspkg import users
 from sspkg.bootstrap import bootstrap
 from sspkg.catalogue import Catalogue
 from sspkg.constants import Role
-from sspkg import users
 from sspkg.redis_server import RedisServer
 
 
