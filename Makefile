@@ -22,6 +22,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/fixity.py
+	$(BIN)/python bench/download.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

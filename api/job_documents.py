@@ -25,12 +25,16 @@ def job_document(job: Job) -> dict:
     return job_documents.v3_document(job)
 
 
-def wait_for(job: Job, seconds: float, poll: float = 0.1) -> JobStatus:
-    """Wait until the job ends or `seconds` pass; its last status."""
+def wait_for(job: Job, seconds: float, poll: float = 0.01, max_poll: float = 0.1) -> JobStatus:
+    """Wait until the job ends or `seconds` pass; its last status.
+
+    Polls often at first (short jobs answer fast), then backs off to `max_poll`.
+    """
     deadline = time.monotonic() + seconds
     status = job.get_status(refresh=True)
     while status not in TERMINAL and time.monotonic() < deadline:
         time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+        poll = min(poll * 1.5, max_poll)
         status = job.get_status(refresh=True)
     return status
 

@@ -68,20 +68,30 @@ def tar_length(entries: list[TarEntry]) -> int:
 
 
 def stream_tar(entries: list[TarEntry]) -> Iterator[bytes]:
-    """The archive, chunk by chunk. A file that changed size since planning is an error."""
+    """The archive in chunks of about CHUNK bytes (headers and small files are gathered,
+    large files read straight through). A file that changed size since planning is an error."""
+    pending = bytearray()
     for entry in entries:
-        yield entry.header
+        pending += entry.header
         if entry.path is None:
             continue
-        remaining = entry.size
-        with open(entry.path, "rb") as handle:
+        with open(entry.path, "rb", buffering=0) as handle:
+            remaining = entry.size
             while remaining:
+                if len(pending) >= CHUNK:
+                    yield bytes(pending)
+                    pending.clear()
                 chunk = handle.read(min(CHUNK, remaining))
                 if not chunk:
                     raise OSError(f"{entry.path} shrank while being archived")
                 remaining -= len(chunk)
-                yield chunk
-        padding = _padded(entry.size) - entry.size
-        if padding:
-            yield b"\0" * padding
-    yield END_OF_ARCHIVE
+                if not pending and len(chunk) >= CHUNK:
+                    yield chunk
+                else:
+                    pending += chunk
+        pending += b"\0" * (_padded(entry.size) - entry.size)
+        if len(pending) >= CHUNK:
+            yield bytes(pending)
+            pending.clear()
+    pending += END_OF_ARCHIVE
+    yield bytes(pending)
