@@ -6,6 +6,7 @@ import time
 
 from flask import Response, request
 from rq.job import Job, JobStatus
+from rq.results import Result
 
 from api.uris import async_uri
 from sspkg import job_documents
@@ -25,16 +26,25 @@ def job_document(job: Job) -> dict:
     return job_documents.v3_document(job)
 
 
-def wait_for(job: Job, seconds: float, poll: float = 0.01, max_poll: float = 0.1) -> JobStatus:
+def wait_for(job: Job, seconds: float, block_ms: int = 1000) -> JobStatus:
     """Wait until the job ends or `seconds` pass; its last status.
 
-    Polls often at first (short jobs answer fast), then backs off to `max_poll`.
+    Blocks on the job's result stream (where RQ writes every attempt's outcome),
+    so the answer follows the job's end at once instead of at the next poll.
+    Each block stays under the web connection's socket timeout.
     """
     deadline = time.monotonic() + seconds
+    stream = Result.get_key(job.id)
+    newest = job.connection.xrevrange(stream, "+", "-", count=1)
+    last_id = newest[0][0] if newest else "0-0"
     status = job.get_status(refresh=True)
-    while status not in TERMINAL and time.monotonic() < deadline:
-        time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
-        poll = min(poll * 1.5, max_poll)
+    while status not in TERMINAL:
+        remaining_ms = int((deadline - time.monotonic()) * 1000)
+        if remaining_ms <= 0:
+            break
+        answer = job.connection.xread({stream: last_id}, block=min(block_ms, remaining_ms))
+        if answer:
+            last_id = answer[0][1][-1][0]
         status = job.get_status(refresh=True)
     return status
 
