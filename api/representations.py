@@ -15,7 +15,7 @@ def space_json(space: Space) -> dict:
     return {
         "uuid": space.uuid, "access_protocol": space.access_protocol, "path": space.path,
         "staging_path": space.staging_path, "size": space.size, "used": space.used,
-        "verified": space.verified, "last_verified": space.last_verified,
+        "verified": space.verified, "last_verified": space.last_verified, "queue": space.queue,
         "resource_uri": uri("space", space.uuid),
     }
 

@@ -57,6 +57,9 @@ class SpaceSchema(Schema):
     path = fields.String(required=True, validate=validate.Length(min=1))
     staging_path = fields.String(load_default="")
     size = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0))
+    queue = fields.String(allow_none=True, load_default=None,
+                          validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$",
+                                                   error="queue: 1-40 letters, digits, _ or -"))
 
 
 class LocationSchema(Schema):

@@ -41,9 +41,10 @@ def job_id_for(operation: str, subject: str) -> str:
 
 
 def submit(operation: str, args: list, subject: str, size: int | None = None,
-           package: str | None = None, job_id: str | None = None) -> Job:
-    """Queue an operation for this request (idempotently if keyed) with its callback."""
+           package: str | None = None, job_id: str | None = None, location: str | None = None) -> Job:
+    """Queue an operation for this request (idempotently if keyed) with its callback,
+    on the queue of `location`'s space if it names one."""
     url = callback_url()
     return queues.enqueue(redis_store.connection(), redis_store.settings(), operation, args,
                           job_id or job_id_for(operation, subject), size=size, package=package,
-                          is_async=redis_store.queue_async(), callback_url=url)
+                          is_async=redis_store.queue_async(), callback_url=url, location=location)

@@ -15,14 +15,15 @@ USED_KEY = "location_used"
 
 
 def create_space(catalogue: Catalogue, path: str, staging_path: str = "",
-                 size: int | None = None, space_uuid: str | None = None) -> Space:
+                 size: int | None = None, space_uuid: str | None = None,
+                 queue: str | None = None) -> Space:
     """Create a local-filesystem space rooted at an absolute `path` (made if missing)."""
     if not os.path.isabs(path):
         raise BadRequest("space path must be absolute")
     os.makedirs(path, exist_ok=True)
     space = Space(uuid=space_uuid or str(uuid_module.uuid4()), path=os.path.realpath(path),
                   staging_path=staging_path or os.path.join(os.path.realpath(path), ".staging"),
-                  size=size)
+                  size=size, queue=queue or None)
     catalogue.create(Space.kind, space.uuid, space.to_record())
     return space
 

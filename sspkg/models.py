@@ -42,6 +42,7 @@ class Space(Record):
     used: int = 0
     verified: bool = False
     last_verified: str | None = None
+    queue: str | None = None
     created: str = field(default_factory=utcnow)
 
 

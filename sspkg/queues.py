@@ -14,6 +14,7 @@ from rq.serializers import JSONSerializer
 
 from config import Settings
 from sspkg import job_index
+from sspkg.catalogue import Catalogue
 from sspkg.models import Package
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ def new_job_id(operation: str, subject: str) -> str:
     return f"{operation}-{subject}-{uuid.uuid4().hex[:12]}"
 
 
+def space_queue(connection: redis.Redis, settings: Settings, location_uuid: str) -> str | None:
+    """The queue prefix named by the space of a location, if any."""
+    catalogue = Catalogue(connection, settings.SS_REDIS_PREFIX)
+    location = catalogue.get("location", location_uuid)
+    space = catalogue.get("space", location["space"]) if location else None
+    return space.get("queue") if space else None
+
+
 def _callbacks(operation: str) -> dict:
     if operation == "callback":
         return {}
@@ -73,16 +82,19 @@ def _callbacks(operation: str) -> dict:
 def enqueue(connection: redis.Redis, settings: Settings, operation: str, args: list,
             job_id: str, size: int | None = None, package: str | None = None,
             is_async: bool = True, callback_url: str | None = None,
-            queue_name: str | None = None, retry: Retry | None = None) -> Job:
+            location: str | None = None, retry: Retry | None = None) -> Job:
     """Queue `operation` with the service's policy; an existing job of that id is returned.
 
     Jobs are unique by id (``unique=True``), retried with backoff, given a
     timeout that grows with `size`, described in ``meta`` (operation, package,
     attempts, callback URL), indexed for listing, and wired to the callbacks
-    that notify clients and undo stopped work.
+    that notify clients and undo stopped work. A job on a `location` whose space
+    names a queue goes to ``<space queue>-<kind>`` (only workers on hosts that
+    mount that space listen there).
     """
-    function, default_queue = OPERATIONS[operation]
-    queue = get_queue(connection, queue_name or default_queue, is_async=is_async)
+    function, kind = OPERATIONS[operation]
+    route = space_queue(connection, settings, location) if location else None
+    queue = get_queue(connection, f"{route}-{kind}" if route else kind, is_async=is_async)
     retry = retry or Retry(max=settings.SS_JOB_RETRIES, interval=settings.retry_intervals)
     try:
         job = queue.enqueue(
@@ -114,11 +126,11 @@ def enqueue_store(connection: redis.Redis, settings: Settings, package: Package,
                   is_async: bool = True, callback_url: str | None = None) -> Job:
     """Queue the store job of a PENDING package (id ``store-<uuid>-<attempt>``)."""
     return enqueue(connection, settings, "store", [package.uuid], package.job_id, package.size,
-                   package.uuid, is_async, callback_url=callback_url)
+                   package.uuid, is_async, callback_url=callback_url, location=package.current_location)
 
 
 def enqueue_fixity(connection: redis.Redis, settings: Settings, package: Package,
                    is_async: bool = True) -> Job:
     """Queue a fixity check of a stored package."""
-    return enqueue(connection, settings, "fixity", [package.uuid],
-                   new_job_id("fixity", package.uuid), package.size, package.uuid, is_async)
+    return enqueue(connection, settings, "fixity", [package.uuid], new_job_id("fixity", package.uuid),
+                   package.size, package.uuid, is_async, location=package.current_location)

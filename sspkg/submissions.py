@@ -52,5 +52,5 @@ def queue_replicas(catalogue: Catalogue, connection: redis.Redis, settings: Sett
     destination = locations.get_location(catalogue, package.current_location)
     return [queues.enqueue(connection, settings, "replicate", [package.uuid, replicator],
                            f"replicate-{replication.replica_uuid(package.uuid, replicator)}",
-                           size=package.size, package=package.uuid)
+                           size=package.size, package=package.uuid, location=replicator)
             for replicator in destination.replicators]

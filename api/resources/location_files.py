@@ -21,7 +21,7 @@ def _submit(location_uuid: str):
     location_files.plan(catalogue, location_uuid, origin_uuid, files)
     return queues.enqueue(redis_store.connection(), redis_store.settings(), "move_files",
                           [location_uuid, origin_uuid, files], queues.new_job_id("files", location_uuid),
-                          is_async=redis_store.queue_async())
+                          is_async=redis_store.queue_async(), location=location_uuid)
 
 
 class LocationFiles(Resource):

@@ -14,9 +14,11 @@ from sspkg.exceptions import BadRequest, NotFound
 
 
 def _enqueue(operation: str, args: list, job_id: str, package=None):
+    package = package or packages.get_package(redis_store.catalogue(), args[0])
+    location = package.misc_attributes.get("move", {}).get("to") or package.current_location
     return queues.enqueue(redis_store.connection(), redis_store.settings(), operation, args, job_id,
-                          size=package.size if package else None, package=args[0],
-                          is_async=redis_store.queue_async())
+                          size=package.size, package=args[0], is_async=redis_store.queue_async(),
+                          location=location)
 
 
 class Move(Resource):

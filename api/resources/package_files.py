@@ -32,7 +32,8 @@ class Download(Resource):
             job_id = queues.new_job_id("download", package_uuid)
             return accepted(queues.enqueue(redis_store.connection(), redis_store.settings(), "download",
                                            [package_uuid, job_id], job_id, stored.package.size,
-                                           package_uuid, redis_store.queue_async()))
+                                           package_uuid, redis_store.queue_async(),
+                                           location=stored.package.current_location))
         if stored.is_directory:
             return tar_response(stored.path, stored.name)
         return file_response(stored.path, stored.name)

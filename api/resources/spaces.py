@@ -27,7 +27,7 @@ class SpaceList(Resource):
         require_admin()
         body = load(SpaceSchema())
         space = locations.create_space(redis_store.catalogue(), body["path"],
-                                       body["staging_path"], body["size"])
+                                       body["staging_path"], body["size"], queue=body["queue"])
         return space_json(space), 201
 
 

@@ -46,4 +46,5 @@ class LocationFiles(Resource):
         origin_uuid = parse_location(catalogue, data["origin_location"], "origin_location")
         files = [{"source": f["source"], "destination": f["destination"]} for f in data["files"]]
         location_files.plan(catalogue, location_uuid, origin_uuid, files)
-        return job_response(submit("move_files", [location_uuid, origin_uuid, files], location_uuid))
+        return job_response(submit("move_files", [location_uuid, origin_uuid, files], location_uuid,
+                                   location=location_uuid))

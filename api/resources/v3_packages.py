@@ -66,7 +66,8 @@ class PackageFixity(Resource):
         skipped = fixity.not_checkable(package)
         if skipped:
             raise BadRequest(skipped.message)
-        return job_response(submit("fixity", [package_uuid], package_uuid, package.size, package_uuid))
+        return job_response(submit("fixity", [package_uuid], package_uuid, package.size, package_uuid,
+                                   location=package.current_location))
 
 
 class PackageMove(Resource):
@@ -76,7 +77,7 @@ class PackageMove(Resource):
         data = load_v3(V3MoveSchema(), body())
         package = moving.request_move(redis_store.catalogue(), package_uuid, str(data["location_uuid"]))
         job = submit("move", [package_uuid], package_uuid, package.size, package_uuid,
-                     job_id=package.misc_attributes["move"]["job"])
+                     job_id=package.misc_attributes["move"]["job"], location=package.misc_attributes["move"]["to"])
         return job_response(job)
 
 
@@ -96,7 +97,7 @@ class PackageDownload(Resource):
         package = packages.get_package(redis_store.catalogue(), package_uuid)
         job_id = job_id_for("download", package_uuid)
         return job_response(submit("download", [package_uuid, job_id], package_uuid, package.size,
-                                   package_uuid, job_id=job_id))
+                                   package_uuid, job_id=job_id, location=package.current_location))
 
 
 class Download(Resource):
