@@ -36,7 +36,7 @@ SS_JOB_TIMEOUT_UNKNOWN_SIZE = 6 * 3600
 SS_JOB_RETRIES = 3
 """Retries of a job after a transient failure (or a dead worker)."""
 
-SS_JOB_RETRY_INTERVALS = "10,30,60"
+SS_JOB_RETRY_INTERVALS = "3,15,60"
 """Seconds between retries, one per attempt."""
 
 SS_JOB_RESULT_TTL = 7 * 24 * 3600
@@ -80,3 +80,24 @@ SS_IDEMPOTENCY_TTL = 24 * 3600
 
 SS_DOWNLOAD_TTL = 24 * 3600
 """How long a prepared download is kept."""
+
+SS_JOB_MONITORING_INTERVAL = 5
+"""Seconds between a busy worker's heartbeats."""
+
+SS_HEARTBEAT_GRACE = 10
+"""Seconds past a missed heartbeat before a job counts as abandoned (RQ hard-codes 60)."""
+
+SS_WORKER_TTL = 30
+"""Seconds a worker's registration lives without renewal (a dead worker vanishes then)."""
+
+SS_MAINTENANCE_INTERVAL = 30
+"""Seconds between a worker's own registry maintenance runs."""
+
+SS_WORKER_GRACE = 20
+"""Seconds a worker told to stop (SIGTERM) lets its job run before handing it back."""
+
+SS_SUPERVISOR_INTERVAL = 5
+"""Seconds between two supervisor rounds (registry cleanup, reconciliation)."""
+
+SS_ORPHAN_STAGING_AGE = 600
+"""Seconds before a staging directory that no job owns is removed."""

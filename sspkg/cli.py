@@ -41,12 +41,16 @@ def run(procfile: str, concurrency: str) -> None:
 @main.command()
 @click.option("--queues", default="", help="Comma-separated queues (default SS_QUEUES).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues: str, burst: bool) -> None:
-    """Run an RQ worker."""
-    from sspkg.worker import run_worker
+@click.option("--no-keeper", is_flag=True, help="Run the RQ worker in this process, unkept.")
+def worker(queues: str, burst: bool, no_keeper: bool) -> None:
+    """Run an RQ worker, restarted whenever it dies."""
+    from sspkg.worker import keep_worker, run_worker
 
-    names = [q for q in queues.split(",") if q] or None
-    run_worker(load_settings(), names, burst=burst)
+    if no_keeper or burst:
+        names = [q for q in queues.split(",") if q] or None
+        run_worker(load_settings(), names, burst=burst)
+    else:
+        sys.exit(keep_worker(queues, burst))
 
 
 @main.command()
@@ -69,3 +73,7 @@ def create_user(username: str, role: str, email: str) -> None:
     except SSError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"{username}:{api_key}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,21 @@
-"""Run an RQ worker on the service's queues with the service's settings."""
+"""Workers: the RQ worker with the service's settings, and the keeper that restarts it.
+
+`sspkg worker` is a keeper: it runs the RQ worker in a child process of its own
+session and starts a new one whenever it dies (a crash, a kill, a Redis outage
+that made RQ exit), with backoff. SIGTERM or SIGINT to the keeper is passed to
+the worker, which lets its job finish for SS_WORKER_GRACE seconds, then hands
+it back to the queue (the job's retry), and exits; then the keeper exits.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 from rq import Worker
 from rq.serializers import JSONSerializer
@@ -13,6 +25,37 @@ from sspkg.connection import worker_connection
 from sspkg.queues import OPERATIONS, get_queue
 
 logger = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+
+
+class ServiceWorker(Worker):
+    """RQ worker with a short abandoned-job deadline and a bounded graceful stop."""
+
+    heartbeat_grace = 10
+    stop_grace = 20
+
+    def get_heartbeat_ttl(self, job) -> int:
+        """Heartbeat deadline: next beat plus a short grace (RQ adds a fixed 60 s)."""
+        interval = self.job_monitoring_interval
+        if job.timeout and job.timeout > 0:
+            interval = min(job.timeout - self.current_job_working_time, interval)
+        return int(interval) + self.heartbeat_grace
+
+    def request_stop(self, signum, frame):
+        """Warm shutdown, bounded: after `stop_grace` s the job's horse is killed and the
+        job goes back to its queue through its retry."""
+        super().request_stop(signum, frame)
+        if self.horse_pid:
+            timer = threading.Timer(self.stop_grace, self._hand_back)
+            timer.daemon = True
+            timer.start()
+
+    def _hand_back(self) -> None:
+        if self.horse_pid:
+            self.log.warning("job still running %d s after the stop request; handing it back",
+                             self.stop_grace)
+            self.kill_horse(signal.SIGKILL)
 
 
 def preload_jobs() -> None:
@@ -26,6 +69,57 @@ def run_worker(settings: Settings, queue_names: list[str] | None = None, burst: 
     preload_jobs()
     connection = worker_connection(settings)
     queues = [get_queue(connection, name) for name in (queue_names or settings.queue_names)]
-    worker = Worker(queues, connection=connection, serializer=JSONSerializer)
+    worker = ServiceWorker(queues, connection=connection, serializer=JSONSerializer,
+                           job_monitoring_interval=int(settings.SS_JOB_MONITORING_INTERVAL),
+                           worker_ttl=int(settings.SS_WORKER_TTL),
+                           maintenance_interval=int(settings.SS_MAINTENANCE_INTERVAL))
+    worker.heartbeat_grace = int(settings.SS_HEARTBEAT_GRACE)
+    worker.stop_grace = int(settings.SS_WORKER_GRACE)
     logger.info("worker %s on queues %s", worker.name, ", ".join(q.name for q in queues))
     return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+class Keeper:
+    """Runs a command as a child and restarts it when it dies, until told to stop."""
+
+    def __init__(self, command: list[str], name: str = "worker"):
+        self.command = command
+        self.name = name
+        self.child: subprocess.Popen | None = None
+        self.stopping = False
+
+    def _stop(self, signum, _frame) -> None:
+        self.stopping = True
+        if self.child is not None and self.child.poll() is None:
+            self.child.send_signal(signum)
+
+    def run(self) -> int:
+        """Keep the child running; returns its last exit status once stopped."""
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        backoff = 1.0
+        while True:
+            started = time.monotonic()
+            self.child = subprocess.Popen(self.command, start_new_session=True)
+            code = self.child.wait()
+            if self.stopping:
+                return code
+            if time.monotonic() - started > 60:
+                backoff = 1.0
+            logger.error("%s exited with %s; starting a new one in %.0f s", self.name, code, backoff)
+            deadline = time.monotonic() + backoff
+            while time.monotonic() < deadline and not self.stopping:
+                time.sleep(0.1)
+            if self.stopping:
+                return code
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def keep_worker(queues: str, burst: bool) -> int:
+    """Run `sspkg worker --no-keeper` under a Keeper."""
+    command = [sys.executable, "-m", "sspkg.cli", "worker", "--no-keeper"]
+    if queues:
+        command += ["--queues", queues]
+    if burst:
+        command.append("--burst")
+    return Keeper(command).run()
