@@ -48,16 +48,20 @@ class Catalogue:
             raise NotFound(f"{prefix} {kind} with id {record_id}")
         return record
 
-    def create(self, kind: str, record_id: str, record: dict) -> dict:
+    def create(self, kind: str, record_id: str, record: dict,
+               also: Callable[[redis.client.Pipeline, dict], None] | None = None) -> dict:
         """Write a new record; Conflict if one with this id exists.
 
         The existence check and the write are one atomic step (SET NX), so two
-        concurrent creations of the same id cannot both succeed.
+        concurrent creations of the same id cannot both succeed. Commands added
+        by `also` run in the same transaction whether or not the record was new.
         """
         pipe = self.connection.pipeline(transaction=True)
         pipe.set(self.key(kind, record_id), json.dumps(record), nx=True)
         pipe.zadd(self.index_key(kind), {record_id: time.time()}, nx=True)
-        created, _ = pipe.execute()
+        if also is not None:
+            also(pipe, record)
+        created = pipe.execute()[0]
         if not created:
             raise Conflict(f"A {kind} with id {record_id} already exists")
         return record

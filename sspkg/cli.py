@@ -54,6 +54,21 @@ def worker(queues: str, burst: bool, no_keeper: bool) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="One round, then exit.")
+def supervise(once: bool) -> None:
+    """Recover lost work: registry cleanup, catalogue reconciliation, staging sweep."""
+    from sspkg.supervisor import Supervisor
+
+    settings = load_settings()
+    supervisor = Supervisor(worker_connection(settings), settings)
+    if once:
+        if supervisor.acquire():
+            supervisor.round()
+    else:
+        supervisor.run_forever()
+
+
+@main.command()
 def bootstrap() -> None:
     """Create the default space, locations and admin user if missing."""
     settings = load_settings()

@@ -68,5 +68,9 @@ STORE_DESTINATIONS = {
 IN_FLIGHT_STATUSES = frozenset({PackageStatus.PENDING, PackageStatus.STAGING})
 """Statuses of a package whose store job has not ended."""
 
+WORKED_ON_STATUSES = frozenset({PackageStatus.PENDING.value, PackageStatus.STAGING.value,
+                                PackageStatus.MOVING.value})
+"""Statuses in which a job must exist for the package (the supervisor checks)."""
+
 CHECKSUM_ALGORITHM = "sha256"
 """Algorithm of the recorded package checksum."""

@@ -11,6 +11,7 @@ from sspkg.constants import (
     IN_FLIGHT_STATUSES,
     STORE_DESTINATIONS,
     STORE_ORIGIN_PURPOSES,
+    WORKED_ON_STATUSES,
     PackageStatus,
     PackageType,
     Purpose,
@@ -113,7 +114,8 @@ def submit_store(catalogue: Catalogue, package: Package) -> StoreSubmission:
         Conflict: the uuid belongs to a package that is stored elsewhere or busy.
     """
     try:
-        catalogue.create(Package.kind, package.uuid, package.to_record())
+        catalogue.create(Package.kind, package.uuid, package.to_record(),
+                         also=lambda pipe, record: track_in_flight(pipe, catalogue, record))
         return StoreSubmission(package, needs_job=True)
     except Conflict:
         pass
@@ -134,7 +136,8 @@ def _restart_store(catalogue: Catalogue, existing: Package, package: Package) ->
     changes = package.to_record()
     changes.update(store_attempts=attempt, job_id=store_job_id(package.uuid, attempt),
                    created=existing.created, updated=utcnow(), error=None)
-    record = catalogue.update(Package.kind, package.uuid, changes, expect=[PackageStatus.FAIL])
+    record = catalogue.update(Package.kind, package.uuid, changes, expect=[PackageStatus.FAIL],
+                              also=lambda pipe, rec: track_in_flight(pipe, catalogue, rec))
     return Package.from_record(record)
 
 
@@ -148,9 +151,34 @@ def list_packages(catalogue: Catalogue) -> list[Package]:
     return [Package.from_record(r) for r in catalogue.all(Package.kind)]
 
 
+def in_flight_key(catalogue: Catalogue) -> str:
+    """Set of the packages whose status says a job is working on them."""
+    return f"{catalogue.prefix}:inflight"
+
+
+def track_in_flight(pipe, catalogue: Catalogue, record: dict) -> None:
+    """Keep the in-flight set in step with a record (inside its transaction)."""
+    if record["status"] in WORKED_ON_STATUSES:
+        pipe.sadd(in_flight_key(catalogue), record["uuid"])
+    else:
+        pipe.srem(in_flight_key(catalogue), record["uuid"])
+
+
+def in_flight(catalogue: Catalogue) -> list[str]:
+    """Uuids of the packages a job should be working on (store or move)."""
+    return sorted(m.decode() for m in catalogue.connection.smembers(in_flight_key(catalogue)))
+
+
 def set_status(catalogue: Catalogue, package_uuid: str, status: PackageStatus,
                expect=None, also=None, **fields) -> Package:
-    """Move a package to `status` (only from `expect` when given), setting other fields."""
+    """Move a package to `status` (only from `expect` when given), setting other fields;
+    the in-flight set follows in the same transaction."""
     fields.update(status=status.value, updated=utcnow())
-    record = catalogue.update(Package.kind, package_uuid, fields, expect=expect, also=also)
+
+    def with_tracking(pipe, record):
+        track_in_flight(pipe, catalogue, record)
+        if also is not None:
+            also(pipe, record)
+
+    record = catalogue.update(Package.kind, package_uuid, fields, expect=expect, also=with_tracking)
     return Package.from_record(record)
