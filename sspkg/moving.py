@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 
-from sspkg import locations, packages, placement
+from sspkg import faults, locations, packages, placement
 from sspkg.catalogue import Catalogue
 from sspkg.constants import PackageStatus
 from sspkg.exceptions import BadRequest, NotFound, PermanentJobError, StatusConflict
@@ -59,6 +59,7 @@ def move_package(catalogue: Catalogue, package_uuid: str, report: ProgressReport
     target = locations.get_location(catalogue, move["to"])
     source = str(resolve_within(source_location.path, package.current_path, "current_path"))
     if package.status == PackageStatus.MOVING.value:
+        faults.point("move:start")
         final = os.path.join(target.path, package.current_path)
         staging_root = os.path.join(target.path, STAGING_DIR, package_uuid, "move")
         placement.copy_into_place(source, final, staging_root, report, package.checksum, threads)

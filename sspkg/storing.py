@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass
 
-from sspkg import bags, copying, locations, packages, placement
+from sspkg import bags, copying, faults, locations, packages, placement
 from sspkg.catalogue import Catalogue
 from sspkg.constants import CHECKSUM_ALGORITHM, IN_FLIGHT_STATUSES, PackageStatus
 from sspkg.exceptions import PermanentJobError, StatusConflict
@@ -81,6 +81,7 @@ def store_package(catalogue: Catalogue, package_uuid: str, report: ProgressRepor
         if stored is not None:
             return stored
     digests = _stage_and_place(plan, report, hash_threads)
+    faults.point("store:after_rename")
     return _record(catalogue, plan, digests)
 
 

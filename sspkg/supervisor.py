@@ -3,18 +3,24 @@
 Each round (every SS_SUPERVISOR_INTERVAL s), under a Redis lock with expiry so
 that of several supervisors only one acts at a time, it:
 
-1. cleans every queue's started registry (a job whose worker stopped
+1. moves due scheduled jobs (retries waiting out their interval) to their
+   queues: the supervisor is the service's RQ scheduler (workers run without
+   one, so a killed worker never holds the scheduler lock);
+2. cleans every queue's started registry (a job whose worker stopped
    heartbeating is retried or, with no retries left, failed) and
-   intermediate queue (a job a dead worker had just taken);
-2. reconciles the catalogue with the queues: a package whose status says a job
+   intermediate queue (a job a dead worker had just taken), and puts back
+   queued jobs that no queue list holds (a worker died between taking one
+   from several queues and registering it);
+3. reconciles the catalogue with the queues: a package whose status says a job
    works on it (PENDING, STAGING, MOVING) but whose job no queue or registry
    holds gets its job again; one whose job failed for good, was stopped or
    canceled is failed (or, for a move, put back) with the reason;
-3. removes staging directories that no job owns any longer.
+4. removes staging directories that no job owns any longer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -26,8 +32,9 @@ from datetime import datetime, timezone
 import redis
 from rq import Queue
 from rq.intermediate_queue import IntermediateQueue
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from config import Settings
@@ -41,7 +48,13 @@ from sspkg.storing import STAGING_DIR
 logger = logging.getLogger(__name__)
 
 LOST_AFTER = 10.0
-"""Seconds a package may sit in flight with no job before it counts as lost (enqueue races)."""
+"""Seconds a package (or queued job) may look lost before it counts as lost (enqueue races)."""
+
+SCHEDULE_TICK = 1.0
+"""Seconds between two moves of due scheduled jobs to their queues."""
+
+STRANDED_SCAN = 1000
+"""How many of the newest jobs each round checks for having fallen out of their queue."""
 
 
 @dataclass
@@ -63,6 +76,7 @@ class Supervisor:
         self.token = secrets.token_hex(8)
         self.lock_key = f"{settings.SS_REDIS_PREFIX}:supervisor:lock"
         self.interval = float(settings.SS_SUPERVISOR_INTERVAL)
+        self.scheduler: RQScheduler | None = None
 
     def acquire(self) -> bool:
         """Hold (or renew) the lock for three intervals; False if another supervisor has it."""
@@ -75,19 +89,41 @@ class Supervisor:
         return False
 
     def run_forever(self, stop=lambda: False) -> None:
-        """Run rounds until `stop()`; survive Redis outages by waiting them out."""
-        while not stop():
-            try:
-                if self.acquire():
-                    self.round()
-            except (redis.ConnectionError, redis.TimeoutError) as error:
-                logger.warning("Redis unavailable (%s); retrying", error)
-            time.sleep(self.interval)
+        """Schedule every second and run a round every interval, until `stop()`;
+        survive Redis outages by waiting them out."""
+        last_round = 0.0
+        try:
+            while not stop():
+                try:
+                    if self.acquire():
+                        self.schedule()
+                        if time.monotonic() - last_round >= self.interval:
+                            self.round()
+                            last_round = time.monotonic()
+                except (redis.ConnectionError, redis.TimeoutError) as error:
+                    logger.warning("Redis unavailable (%s); retrying", error)
+                time.sleep(SCHEDULE_TICK)
+        finally:
+            if self.scheduler is not None:
+                with contextlib.suppress(redis.RedisError):
+                    self.scheduler.release_locks()
+
+    def schedule(self) -> None:
+        """Enqueue scheduled jobs that are due, holding RQ's scheduler lock of every queue."""
+        names = {q.name for q in Queue.all(connection=self.connection, serializer=JSONSerializer)}
+        if self.scheduler is None or names != self.scheduler._queue_names:
+            if self.scheduler is not None:
+                self.scheduler.release_locks()
+            self.scheduler = RQScheduler(sorted(names), self.connection, serializer=JSONSerializer,
+                                         name=f"supervisor-{self.token}")
+        self.scheduler.acquire_locks()
+        self.scheduler.enqueue_scheduled_jobs()
 
     def round(self) -> RoundReport:
         """One pass of registry cleanup, reconciliation and staging sweep."""
         report = RoundReport()
         self.clean_registries()
+        self.requeue_stranded(report)
         self.reconcile(report)
         self.sweep_staging(report)
         if report.requeued or report.failed or report.orphans_removed:
@@ -105,6 +141,19 @@ class Supervisor:
             if intermediate.get_job_ids():
                 worker = ServiceWorker([queue], connection=self.connection, serializer=JSONSerializer)
                 intermediate.cleanup(worker, queue)
+
+    def requeue_stranded(self, report: RoundReport) -> None:
+        """Put back recent jobs whose status is queued but that no queue list holds."""
+        ids = [i.decode() for i in self.connection.zrevrange(f"{self.settings.SS_REDIS_PREFIX}:jobs", 0,
+                                                               STRANDED_SCAN - 1)]
+        cutoff = datetime.now(timezone.utc).timestamp() - LOST_AFTER
+        for job in Job.fetch_many(ids, connection=self.connection, serializer=JSONSerializer):
+            if job is None or job.get_status(refresh=False) != JobStatus.QUEUED:
+                continue
+            enqueued = job.enqueued_at.replace(tzinfo=timezone.utc).timestamp() if job.enqueued_at else 0
+            if enqueued < cutoff and self._missing_from_queue(job):
+                Queue(job.origin, connection=self.connection, serializer=JSONSerializer).enqueue_job(job)
+                report.requeued.append(job.id)
 
     def _job_of(self, package) -> tuple[str, str | None]:
         if package.status == PackageStatus.MOVING.value:
@@ -141,9 +190,6 @@ class Supervisor:
             reason = (job_error(job) or {}).get("message", status.value)
             cancellation.undo(self.catalogue, operation, [package.uuid], reason)
             report.failed.append(job_id)
-        elif status == JobStatus.QUEUED and self._missing_from_queue(job):
-            Queue(job.origin, connection=self.connection, serializer=JSONSerializer).enqueue_job(job)
-            report.requeued.append(job_id)
 
     def _missing_from_queue(self, job) -> bool:
         queue_key = f"rq:queue:{job.origin}"

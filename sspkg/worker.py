@@ -1,5 +1,8 @@
 """Workers: the RQ worker with the service's settings, and the keeper that restarts it.
 
+Workers run no RQ scheduler: the supervisor is the scheduler (a killed worker
+holding the scheduler lock would stall every retry for a minute or more).
+
 `sspkg worker` is a keeper: it runs the RQ worker in a child process of its own
 session and starts a new one whenever it dies (a crash, a kill, a Redis outage
 that made RQ exit), with backoff. SIGTERM or SIGINT to the keeper is passed to
@@ -76,7 +79,7 @@ def run_worker(settings: Settings, queue_names: list[str] | None = None, burst: 
     worker.heartbeat_grace = int(settings.SS_HEARTBEAT_GRACE)
     worker.stop_grace = int(settings.SS_WORKER_GRACE)
     logger.info("worker %s on queues %s", worker.name, ", ".join(q.name for q in queues))
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    return worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
 
 
 class Keeper:

@@ -18,10 +18,11 @@ BIN = Path(sys.executable).parent
 
 
 class Service:
-    """gunicorn serving `wsgi:app` and `workers` RQ workers, all as subprocesses."""
+    """gunicorn serving `wsgi:app`, `workers` kept RQ workers and a supervisor, all as
+    subprocesses: the processes of the Procfile."""
 
     def __init__(self, redis_url: str, data_dir: Path, api_key: str = "admin:e2e-key",
-                 workers: int = 1, env: dict | None = None):
+                 workers: int = 1, env: dict | None = None, supervisor: bool = True):
         self.port = free_port()
         self.api_key = api_key
         self.data_dir = data_dir
@@ -30,7 +31,9 @@ class Service:
                         PORT=str(self.port), SS_HOST="127.0.0.1",
                         SS_BOOTSTRAP_API_KEY=api_key, PYTHONUNBUFFERED="1", **(env or {}))
         self.worker_count = workers
+        self.with_supervisor = supervisor
         self.web: subprocess.Popen | None = None
+        self.supervisor: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
 
     @property
@@ -57,6 +60,8 @@ class Service:
                                        "wsgi:app"])
         for _ in range(self.worker_count):
             self.start_worker()
+        if self.with_supervisor:
+            self.supervisor = self._spawn("supervisor", [str(BIN / "sspkg"), "supervise"])
         self._wait_ready()
         return self
 
@@ -79,16 +84,17 @@ class Service:
         raise RuntimeError("web process did not answer")
 
     def stop(self) -> None:
-        """Stop every process (SIGTERM, then SIGKILL after 10 s)."""
-        for process in [self.web, *self.workers]:
-            if process is not None and process.poll() is None:
+        """Stop every process (SIGTERM, then SIGKILL after 30 s), worker children included."""
+        processes = [p for p in [self.web, self.supervisor, *self.workers] if p is not None]
+        for process in processes:
+            if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in [self.web, *self.workers]:
-            if process is None:
-                continue
+        for process in processes:
             try:
-                process.wait(10)
+                process.wait(30)
             except subprocess.TimeoutExpired:
+                for child in child_pids(process.pid):
+                    _kill_quietly(child)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
@@ -114,6 +120,13 @@ class Service:
                 return document
             time.sleep(0.05)
         raise TimeoutError(f"{location} did not complete in {timeout} s")
+
+
+def _kill_quietly(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def child_pids(parent: int) -> list[int]:
