@@ -77,9 +77,9 @@ class Service:
             if self.web.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {(self.log_dir / 'web.log').read_text()[-2000:]}")
             try:
-                requests.get(f"{self.url}/api/v2/space/", headers=self.headers, timeout=1)
+                requests.get(f"{self.url}/api/v2/space/", headers=self.headers, timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("web process did not answer")
 
