@@ -101,3 +101,7 @@ SS_SUPERVISOR_INTERVAL = 5
 
 SS_ORPHAN_STAGING_AGE = 600
 """Seconds before a staging directory that no job owns is removed."""
+
+SS_REDIS_APPENDFSYNC = "everysec"
+"""fsync policy of the private Redis's append-only file: everysec (a crash may lose the last
+second) or always (nothing acknowledged is lost; every write waits for the disk)."""

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 def _start_private_redis(settings: Settings) -> RedisServer:
     directory = settings.data_dir / "redis"
-    server = RedisServer(directory).start()
+    server = RedisServer(directory, appendfsync=settings.SS_REDIS_APPENDFSYNC).start()
     (directory / "url").write_text(server.url + "\n")
     return server
 

@@ -44,10 +44,12 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server process with its data in `directory`."""
 
-    def __init__(self, directory: str | Path, port: int | None = None, appendonly: bool = True):
+    def __init__(self, directory: str | Path, port: int | None = None, appendonly: bool = True,
+                 appendfsync: str = "everysec"):
         self.directory = Path(directory)
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.appendfsync = appendfsync
         self.process: subprocess.Popen | None = None
 
     @property
@@ -59,7 +61,7 @@ class RedisServer:
         """The redis-server command line."""
         return [find_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.directory), "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
+                "--appendfsync", self.appendfsync, "--save", "", "--daemonize", "no",
                 "--logfile", str(self.directory / "redis.log")]
 
     def start(self, wait: float = 10.0) -> "RedisServer":

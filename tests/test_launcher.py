@@ -62,6 +62,19 @@ def test_run_starts_everything_and_sigterm_stops_everything(tmp_path):
         while not client.smembers("rq:workers") and time.monotonic() < deadline:
             time.sleep(0.2)
         assert client.smembers("rq:workers"), "no RQ worker registered"
+
+        (name,) = client.smembers("rq:workers")
+        worker_pid = int(client.hget(name, "pid"))
+        os.kill(worker_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            pids = {int(client.hget(n, "pid") or 0) for n in client.smembers("rq:workers")}
+            if pids - {worker_pid, 0}:
+                break
+            time.sleep(0.2)
+        assert pids - {worker_pid, 0}, "the killed worker was not replaced"
+        assert process.poll() is None, "one dead worker took the whole service down"
+        assert requests.get(f"http://127.0.0.1:{port}/api/v2/space/", headers=headers, timeout=5).ok
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
