@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from api import dashboard, metrics
 from api.auth import authenticate_request
 from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
@@ -105,9 +106,19 @@ def _blueprint(name: str, prefix: str, routes: list) -> tuple[Blueprint, JsonErr
     return blueprint, api
 
 
+OPS_ROUTES = [
+    ("/metrics", metrics.metrics),
+    ("/healthz", metrics.healthz),
+]
+"""Operational routes outside the APIs (and rq-dashboard under /rq, see api.dashboard)."""
+
+
 def init_app(app: Flask) -> None:
-    """Register every blueprint (each authenticates every request)."""
+    """Register every blueprint (each authenticates every request) and the ops routes."""
     app.url_map.strict_slashes = False
+    for path, view in OPS_ROUTES:
+        app.add_url_rule(path, view_func=view)
+    dashboard.init_app(app)
     v2, v2_api = _blueprint("v2", "/api/v2", V2_ROUTES)
     v2_api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)
     app.register_blueprint(v2)

@@ -105,3 +105,6 @@ SS_ORPHAN_STAGING_AGE = 600
 SS_REDIS_APPENDFSYNC = "everysec"
 """fsync policy of the private Redis's append-only file: everysec (a crash may lose the last
 second) or always (nothing acknowledged is lost; every write waits for the disk)."""
+
+SS_METRICS_OPEN = False
+"""Serve /metrics without authentication (for a scraper inside a trusted network)."""

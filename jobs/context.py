@@ -12,6 +12,7 @@ from rq import get_current_job
 from rq.job import Job
 
 from config import Settings, load_settings
+from sspkg import telemetry
 from sspkg.catalogue import Catalogue
 from sspkg.exceptions import PermanentJobError
 
@@ -54,6 +55,16 @@ class JobContext:
                                   "permanent": permanent}
         self.job.save_meta()
 
+    def observe(self, seconds: float) -> None:
+        """Record the job's duration for /metrics and log its end with the fixed fields."""
+        operation = self.job.meta.get("operation", "unknown")
+        telemetry.observe_duration(self.job.connection, self.settings.SS_REDIS_PREFIX, operation, seconds)
+        logger.info("job finished", extra={"duration_s": round(seconds, 3)})
+
+    def count(self, name: str, amount: int = 1) -> None:
+        """Add to a service counter (see sspkg.telemetry)."""
+        telemetry.count(self.job.connection, self.settings.SS_REDIS_PREFIX, name, amount)
+
     def give_up(self) -> None:
         """Spend the remaining retries: the error at hand is permanent."""
         self.job.retries_left = 0
@@ -73,8 +84,11 @@ def run_job(work: Callable[[JobContext], dict],
     no further attempt will follow, so the catalogue records a failure once.
     """
     context = JobContext.current()
+    started = time.monotonic()
     try:
-        return work(context)
+        result = work(context)
+        context.observe(time.monotonic() - started)
+        return result
     except PermanentJobError as error:
         context.give_up()
         context.record_error(error, permanent=True)

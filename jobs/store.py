@@ -16,6 +16,11 @@ def store_package(package_uuid: str) -> dict:
         package = storing.store_package(context.catalogue, package_uuid, context.report,
                                         context.settings.SS_HASH_PROCESSES)
         submissions.queue_replicas(context.catalogue, context.job.connection, context.settings, package)
+        if not context.job.meta.get("counted"):
+            context.count("bytes_stored", package.size or 0)
+            context.count("packages_stored")
+            context.job.meta["counted"] = True
+            context.job.save_meta()
         return {"package": package.uuid, "status": package.status, "size": package.size,
                 "checksum": package.checksum, "checksum_algorithm": package.checksum_algorithm,
                 "current_path": package.current_path}
