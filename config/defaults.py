@@ -51,7 +51,7 @@ SS_PROGRESS_INTERVAL = 0.5
 SS_HASH_PROCESSES = 0
 """Threads hashing in parallel during verification; 0 means one per core."""
 
-SS_QUEUES = "store,default,fixity"
+SS_QUEUES = "store,default,fixity,audit"
 """Queues a worker takes jobs from, in priority order."""
 
 SS_MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -108,3 +108,15 @@ second) or always (nothing acknowledged is lost; every write waits for the disk)
 
 SS_METRICS_OPEN = False
 """Serve /metrics without authentication (for a scraper inside a trusted network)."""
+
+SS_AUDIT_PERIOD_DAYS = 30
+"""Every stored AIP is fixity-checked at least once in this many days."""
+
+SS_AUDIT_WORKER_SHARE = 0.5
+"""Largest share of the live workers that audits may hold at once (at least one job)."""
+
+SS_AUDIT_EVERY = 300
+"""Seconds between two audit scheduling runs of the cron process."""
+
+SS_POST_FIXITY_CALLBACK_URL = ""
+"""URL told of every audit that found damage (the audit job's document)."""

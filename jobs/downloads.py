@@ -19,5 +19,5 @@ def prepare_download(package_uuid: str, token: str) -> dict:
 
 def clean_downloads() -> dict:
     """Remove expired prepared downloads (run periodically by the cron process)."""
-    context = JobContext.current()
-    return {"removed": download_cache.clean(context.catalogue, context.settings)}
+    return run_job(lambda context: {"removed": download_cache.clean(context.catalogue, context.settings)},
+                   lambda context, reason: None)

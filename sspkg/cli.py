@@ -44,21 +44,25 @@ def run(procfile: str, concurrency: str) -> None:
 @click.option("--no-keeper", is_flag=True, help="Run the RQ worker in this process, unkept.")
 def worker(queues: str, burst: bool, no_keeper: bool) -> None:
     """Run an RQ worker, restarted whenever it dies."""
-    from sspkg.worker import keep_worker, run_worker
+    from sspkg.worker import keep, run_worker
 
     if no_keeper or burst:
         names = [q for q in queues.split(",") if q] or None
         run_worker(load_settings(), names, burst=burst)
     else:
-        sys.exit(keep_worker(queues, burst))
+        sys.exit(keep("worker", *(["--queues", queues] if queues else [])))
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="One round, then exit.")
-def supervise(once: bool) -> None:
+@click.option("--no-keeper", is_flag=True, help="Run in this process, unkept.")
+def supervise(once: bool, no_keeper: bool) -> None:
     """Recover lost work: registry cleanup, catalogue reconciliation, staging sweep."""
     from sspkg.supervisor import Supervisor
+    from sspkg.worker import keep
 
+    if not (once or no_keeper):
+        sys.exit(keep("supervise"))
     settings = load_settings()
     supervisor = Supervisor(worker_connection(settings), settings)
     if once:
@@ -66,6 +70,18 @@ def supervise(once: bool) -> None:
             supervisor.round()
     else:
         supervisor.run_forever()
+
+
+@main.command()
+@click.option("--no-keeper", is_flag=True, help="Run in this process, unkept.")
+def cron(no_keeper: bool) -> None:
+    """Run the periodic jobs (fixity audits, download cleaning) with RQ's cron."""
+    from sspkg.cron import run_cron
+    from sspkg.worker import keep
+
+    if not no_keeper:
+        sys.exit(keep("cron"))
+    run_cron(load_settings())
 
 
 @main.command()

@@ -21,11 +21,15 @@ logger = logging.getLogger(__name__)
 
 STORE_QUEUE = "store"
 FIXITY_QUEUE = "fixity"
+AUDIT_QUEUE = "audit"
 DEFAULT_QUEUE = "default"
 
 OPERATIONS = {
     "store": ("jobs.store.store_package", STORE_QUEUE),
     "fixity": ("jobs.fixity.check_fixity", FIXITY_QUEUE),
+    "audit": ("jobs.fixity.audit_package", AUDIT_QUEUE),
+    "schedule_audits": ("jobs.fixity.schedule_audits", DEFAULT_QUEUE),
+    "clean_downloads": ("jobs.downloads.clean_downloads", DEFAULT_QUEUE),
     "move": ("jobs.packages.move_package", STORE_QUEUE),
     "delete": ("jobs.packages.delete_package", DEFAULT_QUEUE),
     "replicate": ("jobs.packages.replicate_package", STORE_QUEUE),

@@ -118,11 +118,7 @@ class Keeper:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
 
-def keep_worker(queues: str, burst: bool) -> int:
-    """Run `sspkg worker --no-keeper` under a Keeper."""
-    command = [sys.executable, "-m", "sspkg.cli", "worker", "--no-keeper"]
-    if queues:
-        command += ["--queues", queues]
-    if burst:
-        command.append("--burst")
-    return Keeper(command).run()
+def keep(command: str, *args: str) -> int:
+    """Run `sspkg <command> --no-keeper <args>` under a Keeper (restarted whenever it dies)."""
+    argv = [sys.executable, "-m", "sspkg.cli", command, "--no-keeper", *args]
+    return Keeper(argv, name=command).run()
