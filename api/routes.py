@@ -25,6 +25,7 @@ from api.resources.packages import PackageAsyncStore, PackageDetail, PackageList
 from api.resources.pipelines import PipelineDetail, PipelineList
 from api.resources.spaces import SpaceDetail, SpaceList
 from api.resources.unsupported import PostStoreCallback, Unsupported
+from api.resources.v3_admin import FailedRequeue, JobRequeue, Status, Users
 from api.resources.v3_catalogue import Location, Locations, Space, Spaces
 from api.resources.v3_catalogue import LocationFiles as V3LocationFiles
 from api.resources.v3_jobs import JobDetail, JobList
@@ -79,6 +80,10 @@ UNSUPPORTED_V2 = [
 
 V3_ROUTES = [
     (JobList, "/jobs"),
+    (FailedRequeue, "/jobs/requeue-failed"),
+    (JobRequeue, "/jobs/<string:job_id>/requeue"),
+    (Users, "/users"),
+    (Status, "/status"),
     (JobDetail, "/jobs/<string:job_id>"),
     (Packages, "/packages"),
     (Package, "/packages/<string:package_uuid>"),

@@ -8,12 +8,10 @@ import sys
 import click
 
 from config import load_settings
-from sspkg import users
+from sspkg import cli_remote
 from sspkg.bootstrap import bootstrap as run_bootstrap
 from sspkg.catalogue import Catalogue
 from sspkg.connection import worker_connection
-from sspkg.constants import Role
-from sspkg.exceptions import SSError
 
 
 def _catalogue(settings) -> Catalogue:
@@ -92,18 +90,7 @@ def bootstrap() -> None:
     click.echo(f"admin user: {result.username}")
 
 
-@main.command("create-user")
-@click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.USER.value,
-              show_default=True)
-@click.option("--email", default="")
-def create_user(username: str, role: str, email: str) -> None:
-    """Create a user and print its API key (shown only once)."""
-    try:
-        _, api_key = users.create_user(_catalogue(load_settings()), username, Role(role), email=email)
-    except SSError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"{username}:{api_key}")
+cli_remote.register(main)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from sspkg.queues import OPERATIONS, fetch_job
 STATUSES = [s.value for s in JobStatus if s.value != "created"]
 
 
-def _job(job_id: str):
+def find_job(job_id: str):
     job = fetch_job(redis_store.connection(), job_id)
     if job is None:
         raise NotFound(f"No job {job_id} (unknown or expired)")
@@ -44,10 +44,10 @@ class JobDetail(Resource):
     """One job; `DELETE` cancels it (queued) or stops it (running); 409 once ended."""
 
     def get(self, job_id: str):
-        return job_document(_job(job_id))
+        return job_document(find_job(job_id))
 
     def delete(self, job_id: str):
-        job = _job(job_id)
+        job = find_job(job_id)
         previous = job_control.cancel(redis_store.connection(), redis_store.catalogue(), job)
         document = job_document(job)
         document["canceled_from"] = previous.value
