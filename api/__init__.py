@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Mapping
 
 from flask import Flask
@@ -30,6 +29,4 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     redis_store.init_app(app, connection)
     errors.init_app(app)
     routes.init_app(app)
-    if not app.debug:
-        logging.getLogger("sspkg").setLevel(logging.INFO)
     return app

@@ -3,6 +3,7 @@
 import os
 
 from config import load_settings
+from sspkg import logs
 
 _settings = load_settings()
 
@@ -15,3 +16,8 @@ graceful_timeout = 30
 accesslog = "-"
 # Several web processes may run on one host (tests, several services): no shared control socket.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Each web worker logs JSON lines (or text, SS_LOG_FORMAT=text), like the other processes."""
+    logs.configure(os.environ.get("SS_LOG_LEVEL", "INFO"), os.environ.get("SS_LOG_FORMAT", "json"))

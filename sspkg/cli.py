@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
 from config import load_settings
-from sspkg import cli_remote
+from sspkg import cli_remote, logs
 from sspkg.bootstrap import bootstrap as run_bootstrap
 from sspkg.catalogue import Catalogue
 from sspkg.connection import worker_connection
@@ -20,10 +19,11 @@ def _catalogue(settings) -> Catalogue:
 
 @click.group()
 @click.option("--log-level", default="INFO", show_default=True, help="Logging level.")
-def main(log_level: str) -> None:
+@click.option("--log-format", type=click.Choice(["json", "text"]), envvar="SS_LOG_FORMAT", default="json",
+              show_default=True, help="Log lines as JSON objects or plain text.")
+def main(log_level: str, log_format: str) -> None:
     """sspkg: archival storage service with asynchronous processing."""
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(log_level, log_format)
 
 
 @main.command()
