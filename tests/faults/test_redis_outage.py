@@ -26,8 +26,13 @@ def test_api_answers_503_fast_and_recovers(start_service, own_redis):
             assert elapsed < 2.0, f"{path} took {elapsed:.2f} s"
     finally:
         own_redis.start()
-    wait_until(lambda: requests.get(service.url + "/api/v2/file/", headers=service.headers,
-                                    timeout=5).status_code == 200, timeout=20)
+    def serving():
+        try:
+            return requests.get(service.url + "/api/v2/file/", headers=service.headers, timeout=10).ok
+        except requests.RequestException:
+            return False
+
+    wait_until(serving, timeout=60)
     make_bag(service.data_dir / "storage" / "cp" / "after-outage", files=5)
     response = service.post("/api/v2/file/", json=store_body(service, "after-outage"))
     assert response.status_code == 201, "workers reconnected and stored the package"
