@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "/rq"
 
 
-def _basic_credentials() -> tuple[str, str] | None:
+def basic_credentials() -> tuple[str, str] | None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -62,7 +62,7 @@ def guard() -> Response | None:
     """before_request for the dashboard: admin only; actions same-origin unless ApiKey."""
     if request.blueprint != "rq_dashboard":
         return None
-    basic = _basic_credentials()
+    basic = basic_credentials()
     found = basic or credentials()
     user = users.authenticate(redis_store.catalogue(), *found) if found else None
     if user is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from api import dashboard, metrics
+from api import dashboard, docs, metrics
 from api.auth import authenticate_request
 from api.errors import JsonErrorApi
 from api.resources.async_tasks import AsyncTask
@@ -102,6 +102,11 @@ V3_ROUTES = [
 """(resource, path under /api/v3) for every v3 route."""
 
 
+def documented_routes() -> dict[str, list]:
+    """Every API route by prefix, as the OpenAPI document describes them."""
+    return {"/api/v2": V2_ROUTES + [(Unsupported, path) for path in UNSUPPORTED_V2], "/api/v3": V3_ROUTES}
+
+
 def _blueprint(name: str, prefix: str, routes: list) -> tuple[Blueprint, JsonErrorApi]:
     blueprint = Blueprint(name, __name__, url_prefix=prefix)
     blueprint.before_request(authenticate_request)
@@ -114,6 +119,10 @@ def _blueprint(name: str, prefix: str, routes: list) -> tuple[Blueprint, JsonErr
 OPS_ROUTES = [
     ("/metrics", metrics.metrics),
     ("/healthz", metrics.healthz),
+    ("/api/v3/openapi.json", docs.spec),
+    ("/api/docs", docs.page),
+    ("/api/docs/init.js", docs.init_script),
+    ("/api/docs/static/<path:filename>", docs.static),
 ]
 """Operational routes outside the APIs (and rq-dashboard under /rq, see api.dashboard)."""
 
@@ -122,7 +131,7 @@ def init_app(app: Flask) -> None:
     """Register every blueprint (each authenticates every request) and the ops routes."""
     app.url_map.strict_slashes = False
     for path, view in OPS_ROUTES:
-        app.add_url_rule(path, view_func=view)
+        app.add_url_rule(path, endpoint=f"{view.__module__}.{view.__name__}", view_func=view)
     dashboard.init_app(app)
     v2, v2_api = _blueprint("v2", "/api/v2", V2_ROUTES)
     v2_api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)

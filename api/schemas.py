@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+import json
+
+from flask import current_app, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sspkg.constants import PackageType, Purpose
@@ -82,15 +84,32 @@ def request_body() -> dict:
     """The request's JSON object (or form fields); 400 for anything else."""
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return request.form.to_dict()
-    if not request.get_data(cache=True):
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("The request body must be a JSON object "
-                         "(Content-Type: application/json)")
+    if not request.is_json:
+        raise BadRequest("The request body must be a JSON object (Content-Type: application/json)")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("The request body must be a JSON object; it is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
+    limit = int(current_app.config["SETTINGS"].SS_MAX_JSON_DEPTH)
+    if _depth(body) > limit:
+        raise BadRequest(f"The request body is nested deeper than {limit} levels")
     return body
+
+
+def _depth(value, level: int = 1) -> int:
+    """Nesting depth of a parsed JSON value (iteratively: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, level)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def load(schema: Schema) -> dict:

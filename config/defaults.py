@@ -120,3 +120,9 @@ SS_AUDIT_EVERY = 300
 
 SS_POST_FIXITY_CALLBACK_URL = ""
 """URL told of every audit that found damage (the audit job's document)."""
+
+SS_ALLOWED_SPACE_ROOTS = ""
+"""Comma-separated directories under which spaces may be created; empty allows any absolute path."""
+
+SS_MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects accepted in a JSON body (400 beyond)."""

@@ -14,6 +14,9 @@ threads = int(os.environ.get("SS_WEB_THREADS", "8"))
 timeout = int(_settings.SS_SYNC_WAIT_SECONDS) + 30
 graceful_timeout = 30
 accesslog = "-"
+# The path without its query string: download links carry api_key there, and keys never reach logs.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
 # Several web processes may run on one host (tests, several services): no shared control socket.
 control_socket_disable = True
 

@@ -15,6 +15,7 @@ from rq.job import Job
 from config import load_settings
 from sspkg import callbacks, cancellation, job_documents, queues
 from sspkg.catalogue import Catalogue
+from sspkg.exceptions import PermanentJobError
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ def deliver_callback(job_id: str, url: str, status: str) -> dict:
     if job.get_status(refresh=True) not in job_documents.TERMINAL:
         raise JobNotEnded(f"job {job_id} has not ended yet")
     document = job_documents.v3_document(job)
+    try:
+        callbacks.check_destination(settings, url)
+    except callbacks.CallbackForbidden as error:
+        get_current_job().retries_left = 0
+        raise PermanentJobError(str(error)) from None
     key = callbacks.secret(settings, connection, settings.SS_REDIS_PREFIX)
     code = callbacks.deliver(url, document, key, callbacks.event_id(job_id, status),
                              float(settings.SS_CALLBACK_TIMEOUT))

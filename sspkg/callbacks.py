@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import uuid
 from urllib.parse import urlsplit
 
@@ -46,17 +48,58 @@ def event_id(job_id: str, status: str) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"{job_id}:{status}"))
 
 
+def _allowed_hosts(settings: Settings) -> set[str]:
+    return {h.strip().lower() for h in str(settings.SS_CALLBACK_ALLOWED_HOSTS).split(",") if h.strip()}
+
+
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+            or ip.is_multicast or ip.is_unspecified)
+
+
 def check_url(settings: Settings, url: str | None) -> str | None:
-    """A callback URL the service may call, or None; 400 for any other."""
+    """A callback URL the service may call, or None; 400 for any other.
+
+    With SS_CALLBACK_ALLOWED_HOSTS set, only those hosts. Without it, any host
+    but internal addresses: an IP literal is checked here, a name when the
+    worker resolves it (no DNS lookup in a web request).
+    """
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise BadRequest("callback_url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise BadRequest("callback_url must be an http(s) URL")
-    allowed = {h.strip().lower() for h in str(settings.SS_CALLBACK_ALLOWED_HOSTS).split(",") if h.strip()}
-    if allowed and parts.hostname.lower() not in allowed:
-        raise BadRequest(f"callback_url host {parts.hostname} is not allowed (SS_CALLBACK_ALLOWED_HOSTS)")
+    allowed = _allowed_hosts(settings)
+    if allowed:
+        if host.lower() not in allowed:
+            raise BadRequest(f"callback_url host {host} is not allowed (SS_CALLBACK_ALLOWED_HOSTS)")
+        return url
+    try:
+        internal = _internal(host)
+    except ValueError:
+        return url
+    if internal:
+        raise BadRequest("callback_url may not point at an internal address")
     return url
+
+
+class CallbackForbidden(Exception):
+    """The callback host resolves to an internal address (not retried)."""
+
+
+def check_destination(settings: Settings, url: str) -> None:
+    """At delivery: refuse a host that resolves to an internal address, unless allowed."""
+    host = urlsplit(url).hostname or ""
+    if host.lower() in _allowed_hosts(settings):
+        return
+    for *_, sockaddr in socket.getaddrinfo(host, None):
+        if _internal(sockaddr[0]):
+            raise CallbackForbidden(f"callback host {host} resolves to internal address {sockaddr[0]}")
 
 
 def deliver(url: str, document: dict, key: bytes, event: str, timeout: float) -> int:

@@ -9,17 +9,20 @@ from sspkg.catalogue import Catalogue
 from sspkg.constants import Purpose
 from sspkg.exceptions import BadRequest, NotFound
 from sspkg.models import Location, Space
-from sspkg.paths import check_relative
+from sspkg.paths import check_relative, is_within
 
 USED_KEY = "location_used"
 
 
 def create_space(catalogue: Catalogue, path: str, staging_path: str = "",
                  size: int | None = None, space_uuid: str | None = None,
-                 queue: str | None = None) -> Space:
-    """Create a local-filesystem space rooted at an absolute `path` (made if missing)."""
-    if not os.path.isabs(path):
-        raise BadRequest("space path must be absolute")
+                 queue: str | None = None, allowed_roots: list[str] | None = None) -> Space:
+    """Create a local-filesystem space rooted at an absolute `path` (made if missing),
+    under one of `allowed_roots` when any are given."""
+    if not os.path.isabs(path) or "\x00" in path:
+        raise BadRequest("space path must be an absolute path")
+    if allowed_roots and not any(is_within(root, path) for root in allowed_roots):
+        raise BadRequest(f"space path must lie under one of {', '.join(allowed_roots)}")
     os.makedirs(path, exist_ok=True)
     space = Space(uuid=space_uuid or str(uuid_module.uuid4()), path=os.path.realpath(path),
                   staging_path=staging_path or os.path.join(os.path.realpath(path), ".staging"),

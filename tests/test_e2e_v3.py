@@ -27,7 +27,7 @@ SECRET = "test-callback-secret"
 @pytest.fixture
 def service(redis_server, real_redis, tmp_path):
     running = Service(redis_server.url, tmp_path / "var", env={
-        "SS_CALLBACK_SECRET": SECRET, "SS_CALLBACK_RETRY_INTERVALS": "1,1,1",
+        "SS_CALLBACK_SECRET": SECRET, "SS_CALLBACK_RETRY_INTERVALS": "1,1,1", "SS_CALLBACK_ALLOWED_HOSTS": "127.0.0.1",
         "SS_JOB_RETRY_INTERVALS": "1,1,1"}).start()
     yield running
     running.stop()

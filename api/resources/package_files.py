@@ -65,3 +65,4 @@ class Contents(Resource):
         return {"success": True, "package": package_uuid, "files": package_files.list_files(stored)}
 
     put = delete = Unsupported._refuse
+    unsupported_methods = ("put", "delete")

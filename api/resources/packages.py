@@ -94,3 +94,4 @@ class PackageDetail(Resource):
         return _render_package(packages.get_package(redis_store.catalogue(), package_uuid))
 
     put = Unsupported._refuse  # reingest
+    unsupported_methods = ("put",)

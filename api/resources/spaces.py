@@ -26,8 +26,9 @@ class SpaceList(Resource):
     def post(self):
         require_admin()
         body = load(SpaceSchema())
-        space = locations.create_space(redis_store.catalogue(), body["path"],
-                                       body["staging_path"], body["size"], queue=body["queue"])
+        roots = [r for r in str(redis_store.settings().SS_ALLOWED_SPACE_ROOTS).split(",") if r]
+        space = locations.create_space(redis_store.catalogue(), body["path"], body["staging_path"],
+                                       body["size"], queue=body["queue"], allowed_roots=roots)
         return space_json(space), 201
 
 
