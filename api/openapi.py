@@ -8,7 +8,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from api import schemas
 from api.resources import (
@@ -33,14 +33,19 @@ from api.resources.pipelines import PIPELINE_FILTERS
 from api.resources.spaces import SPACE_FILTERS
 from sspkg.constants import Purpose
 
-ERROR_CODES = (400, 401, 403, 404, 405, 409, 413, 422, 501, 503)
+ERROR_CODES = (400, 401, 403, 404, 405, 409, 413, 422, 503)
+UNSUPPORTED_CODES = (401, 501)
 
 
 class ErrorSchema(Schema):
-    """Every error: `{"error": true, "message": ...}`."""
+    """Every error: `{"error": true, "message": ...}`, with `fields` naming each invalid field."""
+
+    class Meta:
+        unknown = INCLUDE
 
     error = fields.Boolean(required=True)
     message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "messages by invalid field"})
 
 
 REQUEST_SCHEMAS: dict[tuple[type, str], type[Schema]] = {
@@ -149,7 +154,7 @@ def _operation(spec: APISpec, resource: type, method: str, path: str) -> dict[st
     for code in success:
         operation["responses"][str(code)] = {"description": "success",
                                              **({} if code in (202, 302) else {"content": body})}
-    for code in ERROR_CODES:
+    for code in UNSUPPORTED_CODES if not success else ERROR_CODES:
         operation["responses"][str(code)] = {"description": "error",
                                              "content": {"application/json": {"schema": "ErrorSchema"}}}
     return operation

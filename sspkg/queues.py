@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 
 import redis
@@ -46,8 +47,13 @@ def get_queue(connection: redis.Redis, name: str, is_async: bool = True) -> Queu
     return Queue(name, connection=connection, serializer=JSONSerializer, is_async=is_async)
 
 
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+
+
 def fetch_job(connection: redis.Redis, job_id: str) -> Job | None:
-    """The job, or None once it has expired (or never was)."""
+    """The job, or None once it has expired (or never was, or cannot be a job id)."""
+    if not JOB_ID.match(job_id or ""):
+        return None
     try:
         return Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
     except NoSuchJobError:
