@@ -19,7 +19,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     connection = overrides.pop("REDIS_CONNECTION", None)
     is_async = overrides.pop("SS_QUEUE_ASYNC", True)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config["SETTINGS"] = load_settings(overrides)
     app.config["QUEUE_ASYNC"] = is_async
     app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].SS_MAX_REQUEST_BYTES

@@ -6,6 +6,7 @@ import uuid
 
 import bagit
 import pytest
+import requests
 
 from tests.bags import TRICKY_NAMES, make_bag, tree_files
 from tests.helpers import independent_checksum, stored_path
@@ -98,3 +99,13 @@ def test_invalid_bag_reports_error_in_status_document(service):
     package = service.get(f"/api/v2/file/{package_uuid}/").json()
     assert package["status"] == "FAIL"
     assert not stored_path(storage, package_uuid, "broken").exists()
+
+
+def test_api_keys_in_query_strings_stay_out_of_the_access_log(service):
+    key = service.api_key.split(":", 1)[1]
+    response = requests.get(f"{service.url}/api/v2/file/", params={"username": "admin", "api_key": key}, timeout=30)
+    assert response.status_code == 200
+    service.stop()
+    log = (service.log_dir / "web.log").read_text()
+    assert "/api/v2/file/" in log, "the request was logged"
+    assert key not in log

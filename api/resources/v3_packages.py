@@ -12,7 +12,7 @@ from api.representations import location_paths, package_json
 from api.resources.package_actions import DeleteRequest, RecoverRequest
 from api.resources.packages import PACKAGE_FILTERS, PACKAGE_ORDERING, store_request
 from api.schemas import CallbackSchema, V3MoveSchema, V3StoreSchema, load_v3
-from api.v3_common import body, job_id_for, job_response, submit
+from api.v3_common import body, callback_url, job_id_for, job_response, submit
 from sspkg import download_cache, fixity, moving, packages
 from sspkg.exceptions import BadRequest
 from sspkg.submissions import request_store
@@ -39,7 +39,7 @@ class Packages(Resource):
             job_id_for("store", request_.uuid)  # refuses a key reused with another body
         submitted = request_store(redis_store.catalogue(), redis_store.connection(), redis_store.settings(),
                                   request_, is_async=redis_store.queue_async(),
-                                  callback_url=data["callback_url"])
+                                  callback_url=callback_url())
         if submitted.job is None:
             return {"package": _package_json(submitted.package), "job": None}, 200
         return job_response(submitted.job)
