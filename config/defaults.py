@@ -126,3 +126,6 @@ SS_ALLOWED_SPACE_ROOTS = ""
 
 SS_MAX_JSON_DEPTH = 32
 """Deepest nesting of arrays and objects accepted in a JSON body (400 beyond)."""
+
+SS_WORKER_NICE = 10
+"""CPU niceness added to worker processes, so disk jobs never starve the API of CPU."""

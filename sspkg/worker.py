@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -70,6 +71,8 @@ def preload_jobs() -> None:
 def run_worker(settings: Settings, queue_names: list[str] | None = None, burst: bool = False) -> bool:
     """Work jobs from `queue_names` (default: SS_QUEUES) until stopped (or drained, if burst)."""
     preload_jobs()
+    if settings.SS_WORKER_NICE:
+        os.nice(int(settings.SS_WORKER_NICE))
     connection = worker_connection(settings)
     queues = [get_queue(connection, name) for name in (queue_names or settings.queue_names)]
     worker = ServiceWorker(queues, connection=connection, serializer=JSONSerializer,
