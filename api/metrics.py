@@ -14,6 +14,7 @@ from rq import Worker
 from api import redis_store
 from api.auth import authenticate_request
 from sspkg import telemetry
+from sspkg.exceptions import NotFound
 
 
 class RedisCollector:
@@ -67,3 +68,9 @@ def healthz():
     healthy = workers > 0
     body = {"status": "ok" if healthy else "degraded", "redis": "ok", "workers": workers}
     return jsonify(body), 200 if healthy else 503
+
+
+def no_static_files(filename: str):
+    """The app serves no static files of its own (the endpoint exists for rq-dashboard's links)."""
+    authenticate_request()
+    raise NotFound(f"no file {filename}")

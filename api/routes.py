@@ -132,6 +132,8 @@ def init_app(app: Flask) -> None:
     app.url_map.strict_slashes = False
     for path, view in OPS_ROUTES:
         app.add_url_rule(path, endpoint=f"{view.__module__}.{view.__name__}", view_func=view)
+    # rq-dashboard's pages link `url_for("static")`: an endpoint of that name, authenticated, empty.
+    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=metrics.no_static_files)
     dashboard.init_app(app)
     v2, v2_api = _blueprint("v2", "/api/v2", V2_ROUTES)
     v2_api.add_resource(Unsupported, *UNSUPPORTED_V2, endpoint="v2_unsupported", strict_slashes=False)
