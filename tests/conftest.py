@@ -90,3 +90,13 @@ def real_redis(redis_server):
     client.flushall()
     yield client
     client.flushall()
+
+
+@pytest.fixture
+def service(redis_server, real_redis, tmp_path):
+    """The service's processes (gunicorn, a kept worker, the supervisor) on the session's Redis."""
+    from tests.servers import Service
+
+    running = Service(redis_server.url, tmp_path / "var").start()
+    yield running
+    running.stop()

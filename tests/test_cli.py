@@ -13,13 +13,6 @@ from tests.servers import BIN, ROOT, Service
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def service(redis_server, real_redis, tmp_path):
-    running = Service(redis_server.url, tmp_path / "var").start()
-    yield running
-    running.stop()
-
-
 def _sspkg(service: Service, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, SS_URL=service.url, SS_API_KEY=service.api_key)
     return subprocess.run([str(BIN / "sspkg"), *args], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -15,13 +15,6 @@ from tests.servers import Service
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def service(redis_server, real_redis, tmp_path):
-    running = Service(redis_server.url, tmp_path / "var").start()
-    yield running
-    running.stop()
-
-
 def _store_body(service: Service, package_uuid: str, name: str, **extra) -> dict:
     body = {"uuid": package_uuid, "package_type": "AIP",
             "origin_location": service.location_uri("CP"), "origin_path": name,

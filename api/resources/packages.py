@@ -44,7 +44,8 @@ def _submit():
                          store_request(body), is_async=redis_store.queue_async())
 
 
-def _render_package(package):
+def render_package(package):
+    """A package as SS shows it."""
     return package_json(package, location_paths(redis_store.catalogue()))
 
 
@@ -61,13 +62,13 @@ class PackageList(Resource):
     def post(self):
         submitted = _submit()
         if submitted.job is None:
-            return _render_package(submitted.package), 201
+            return render_package(submitted.package), 201
         if respond_async_requested():
             return accepted(submitted.job)
         status = wait_for(submitted.job, redis_store.settings().SS_SYNC_WAIT_SECONDS)
         package = packages.get_package(redis_store.catalogue(), submitted.package.uuid)
         if status == JobStatus.FINISHED:
-            return _render_package(package), 201
+            return render_package(package), 201
         if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
             error = job_error(submitted.job) or {"message": package.error or "store failed"}
             if submitted.job.meta.get("error", {}).get("permanent"):
@@ -83,7 +84,7 @@ class PackageAsyncStore(Resource):
     def post(self):
         submitted = _submit()
         if submitted.job is None:
-            return _render_package(submitted.package), 200
+            return render_package(submitted.package), 200
         return accepted(submitted.job)
 
 
@@ -91,7 +92,7 @@ class PackageDetail(Resource):
     """One package."""
 
     def get(self, package_uuid: str):
-        return _render_package(packages.get_package(redis_store.catalogue(), package_uuid))
+        return render_package(packages.get_package(redis_store.catalogue(), package_uuid))
 
     put = Unsupported._refuse  # reingest
     unsupported_methods = ("put",)

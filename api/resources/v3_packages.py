@@ -7,10 +7,8 @@ from flask_restful import Resource
 
 from api import redis_store
 from api.downloads import file_response
-from api.pagination import filters, matches, paginate
-from api.representations import location_paths, package_json
 from api.resources.package_actions import DeleteRequest, RecoverRequest
-from api.resources.packages import PACKAGE_FILTERS, PACKAGE_ORDERING, store_request
+from api.resources.packages import PackageList, render_package, store_request
 from api.schemas import CallbackSchema, V3MoveSchema, V3StoreSchema, load_v3
 from api.v3_common import body, callback_url, job_id_for, job_response, submit
 from sspkg import download_cache, fixity, moving, packages
@@ -18,19 +16,10 @@ from sspkg.exceptions import BadRequest
 from sspkg.submissions import request_store
 
 
-def _package_json(package):
-    return package_json(package, location_paths(redis_store.catalogue()))
-
-
 class Packages(Resource):
     """List packages; `POST` stores one as a job."""
 
-    def get(self):
-        catalogue = redis_store.catalogue()
-        wanted = filters(PACKAGE_FILTERS)
-        found = [p for p in packages.list_packages(catalogue) if matches(p.to_record(), wanted)]
-        paths = location_paths(catalogue)
-        return paginate(found, lambda p: package_json(p, paths), PACKAGE_ORDERING)
+    get = PackageList.get
 
     def post(self):
         data = load_v3(V3StoreSchema(), body())
@@ -41,7 +30,7 @@ class Packages(Resource):
                                   request_, is_async=redis_store.queue_async(),
                                   callback_url=callback_url())
         if submitted.job is None:
-            return {"package": _package_json(submitted.package), "job": None}, 200
+            return {"package": render_package(submitted.package), "job": None}, 200
         return job_response(submitted.job)
 
 
@@ -49,7 +38,7 @@ class Package(Resource):
     """One package."""
 
     def get(self, package_uuid: str):
-        return _package_json(packages.get_package(redis_store.catalogue(), package_uuid))
+        return render_package(packages.get_package(redis_store.catalogue(), package_uuid))
 
 
 class PackageFixity(Resource):
