@@ -164,9 +164,10 @@ def store_once(service: Service, size: int) -> tuple[str, Path]:
 
 @contextmanager
 def session(args: argparse.Namespace, prefix: str, space: float,
-            env: dict | None = None) -> Iterator[Service]:
-    """A run directory in `args.work` with redis-server and the service running in it;
-    everything stopped and (unless `args.keep`) removed at the end, whatever happens.
+            env: dict | None = None, workers: int = 1) -> Iterator[Service]:
+    """A run directory in `args.work` with redis-server and the service (`workers` RQ
+    workers) running in it; everything stopped and (unless `args.keep`) removed at the
+    end, whatever happens.
 
     `space` is how many bags' worth of free space the run needs.
     """
@@ -177,7 +178,8 @@ def session(args: argparse.Namespace, prefix: str, space: float,
     redis_server = service = None
     try:
         redis_server = RedisServer(run_dir / "redis").start()
-        service = Service(redis_server.url, run_dir / "var", workers=1, env=env).start()
+        service = Service(redis_server.url, run_dir / "var", workers=workers, env=env)
+        service.start()  # `service` is set first, so a failed start is stopped too
         yield service
     finally:
         if service is not None:

@@ -96,7 +96,7 @@ SS_MAINTENANCE_INTERVAL = 30
 SS_WORKER_GRACE = 20
 """Seconds a worker told to stop (SIGTERM) lets its job run before handing it back."""
 
-SS_SUPERVISOR_INTERVAL = 5
+SS_SUPERVISOR_INTERVAL = 2
 """Seconds between two supervisor rounds (registry cleanup, reconciliation)."""
 
 SS_ORPHAN_STAGING_AGE = 600

@@ -151,9 +151,22 @@ class Supervisor:
             if job is None or job.get_status(refresh=False) != JobStatus.QUEUED:
                 continue
             enqueued = job.enqueued_at.replace(tzinfo=timezone.utc).timestamp() if job.enqueued_at else 0
-            if enqueued < cutoff and self._missing_from_queue(job):
-                Queue(job.origin, connection=self.connection, serializer=JSONSerializer).enqueue_job(job)
-                report.requeued.append(job.id)
+            if enqueued >= cutoff or not self._stranded(job):
+                continue
+            # A worker taking the job puts it in its started registry within milliseconds; seen
+            # stranded in two rounds an interval apart, it truly is (no double enqueue).
+            seen_key = f"{self.settings.SS_REDIS_PREFIX}:stranded:{job.id}"
+            if self.connection.set(seen_key, 1, nx=True, ex=int(self.interval * 4) + 1):
+                continue
+            self.connection.delete(seen_key)
+            Queue(job.origin, connection=self.connection, serializer=JSONSerializer).enqueue_job(job)
+            report.requeued.append(job.id)
+
+    def _stranded(self, job) -> bool:
+        """In no queue list, no intermediate list and no started registry."""
+        if not self._missing_from_queue(job):
+            return False
+        return not any(True for _ in self.connection.zscan_iter(f"rq:wip:{job.origin}", match=f"{job.id}:*"))
 
     def _job_of(self, package) -> tuple[str, str | None]:
         if package.status == PackageStatus.MOVING.value:

@@ -30,7 +30,8 @@ from sspkg.queues import OPERATIONS, get_queue
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKOFF = 30.0
+MAX_BACKOFF = 5.0
+STABLE_AFTER = 10.0
 
 
 class ServiceWorker(Worker):
@@ -86,11 +87,18 @@ def run_worker(settings: Settings, queue_names: list[str] | None = None, burst: 
 
 
 class Keeper:
-    """Runs a command as a child and restarts it when it dies, until told to stop."""
+    """Runs a command as a child and restarts it when it dies, until told to stop.
 
-    def __init__(self, command: list[str], name: str = "worker"):
+    A child killed by a signal is replaced at once; one that exits by itself
+    (a crash, Redis gone) is restarted after a delay that doubles while it
+    keeps dying young (up to MAX_BACKOFF) and resets once a child has lived
+    STABLE_AFTER seconds. `on_death` runs after each unexpected death.
+    """
+
+    def __init__(self, command: list[str], name: str = "worker", on_death=None):
         self.command = command
         self.name = name
+        self.on_death = on_death
         self.child: subprocess.Popen | None = None
         self.stopping = False
 
@@ -99,29 +107,58 @@ class Keeper:
         if self.child is not None and self.child.poll() is None:
             self.child.send_signal(signum)
 
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.stopping:
+            time.sleep(0.1)
+
     def run(self) -> int:
         """Keep the child running; returns its last exit status once stopped."""
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        backoff = 1.0
+        backoff = 0.0
         while True:
             started = time.monotonic()
             self.child = subprocess.Popen(self.command, start_new_session=True)
             code = self.child.wait()
             if self.stopping:
                 return code
-            if time.monotonic() - started > 60:
-                backoff = 1.0
-            logger.error("%s exited with %s; starting a new one in %.0f s", self.name, code, backoff)
-            deadline = time.monotonic() + backoff
-            while time.monotonic() < deadline and not self.stopping:
-                time.sleep(0.1)
+            if self.on_death is not None:
+                try:
+                    self.on_death(self.child.pid)
+                except Exception:  # noqa: BLE001 - never let bookkeeping stop the keeping
+                    logger.exception("could not hand back the dead %s's job", self.name)
+            lived = time.monotonic() - started
+            if code < 0 or lived > STABLE_AFTER:
+                backoff = 0.0
+            else:
+                backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF)
+            logger.error("%s exited with %s after %.0f s; starting a new one in %.0f s",
+                         self.name, code, lived, backoff)
+            self._pause(max(backoff, 0.2))
             if self.stopping:
                 return code
-            backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def hand_back_job_of(pid: int) -> None:
+    """A worker process died: mark its running job abandoned now, so the supervisor's next
+    round retries it instead of waiting for the heartbeat deadline."""
+    from config import load_settings
+
+    connection = worker_connection(load_settings())
+    for key in connection.smembers("rq:workers"):
+        worker = connection.hgetall(key)
+        if int(worker.get(b"pid", 0)) != pid or not worker.get(b"current_job"):
+            continue
+        job_id = worker[b"current_job"].decode()
+        for queue in worker.get(b"queues", b"").decode().split(","):
+            wip = f"rq:wip:{queue}"
+            for member, _ in connection.zscan_iter(wip, match=f"{job_id}:*"):
+                connection.zadd(wip, {member: 0}, xx=True)
+                logger.warning("worker pid %d died running %s; handed back", pid, job_id)
 
 
 def keep(command: str, *args: str) -> int:
     """Run `sspkg <command> --no-keeper <args>` under a Keeper (restarted whenever it dies)."""
     argv = [sys.executable, "-m", "sspkg.cli", command, "--no-keeper", *args]
-    return Keeper(argv, name=command).run()
+    return Keeper(argv, name=command, on_death=hand_back_job_of if command == "worker" else None).run()

@@ -80,3 +80,29 @@ def test_orphan_staging_swept_but_busy_and_fresh_kept(supervisor, pending, stora
     report = supervisor.round()
     assert report.orphans_removed == [str(staging / "orphan")]
     assert (staging / busy.uuid).exists() and (staging / "fresh").exists()
+
+
+def _stranded_job(app, fake_redis, pending):
+    package = pending("stranded")
+    job = queues.enqueue_store(fake_redis, app.config["SETTINGS"], package)
+    fake_redis.lrem("rq:queue:store", 0, job.id)
+    job.enqueued_at = job.enqueued_at.replace(year=2020)
+    job.save()
+    fake_redis.srem("ss:inflight", package.uuid)  # leave it to the stranded-job check alone
+    return job
+
+
+def test_job_taken_by_a_worker_is_not_requeued(app, supervisor, pending, fake_redis):
+    job = _stranded_job(app, fake_redis, pending)
+    fake_redis.zadd("rq:wip:store", {f"{job.id}:execution": time.time() + 60})
+    for _ in range(3):
+        assert supervisor.round().requeued == []
+    assert fake_redis.lrange("rq:queue:store", 0, -1) == []
+
+
+def test_stranded_job_requeued_once_after_two_rounds(app, supervisor, pending, fake_redis):
+    job = _stranded_job(app, fake_redis, pending)
+    assert supervisor.round().requeued == [], "first sighting only"
+    assert supervisor.round().requeued == [job.id]
+    assert supervisor.round().requeued == []
+    assert fake_redis.lrange("rq:queue:store", 0, -1) == [job.id.encode()]
