@@ -16,14 +16,14 @@ __all__ = ["accepted", "async_document", "job_document", "job_error", "respond_a
            "wait_for"]
 
 
-def async_document(job: Job) -> dict:
+def async_document(job: Job, refresh: bool = True) -> dict:
     """The SS v2 async status document."""
-    return job_documents.v2_async_document(job, async_uri(job.id))
+    return job_documents.v2_async_document(job, async_uri(job.id), refresh)
 
 
-def job_document(job: Job) -> dict:
+def job_document(job: Job, refresh: bool = True) -> dict:
     """The v3 job resource."""
-    return job_documents.v3_document(job)
+    return job_documents.v3_document(job, refresh)
 
 
 def wait_for(job: Job, seconds: float, block_ms: int = 1000) -> JobStatus:

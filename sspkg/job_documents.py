@@ -43,9 +43,9 @@ def progress(job: Job) -> dict:
     return {key: reported.get(key) for key in ("stage", "bytes_done", "bytes_total", "percent")}
 
 
-def v2_async_document(job: Job, uri: str) -> dict:
-    """The SS async status document of a job."""
-    status = job.get_status(refresh=True)
+def v2_async_document(job: Job, uri: str, refresh: bool = True) -> dict:
+    """The SS async status document of a job (`refresh=False` for a job just fetched)."""
+    status = job.get_status(refresh=refresh)
     updated = (job.meta.get("progress") or {}).get("updated_at")
     document = {
         "id": job.id,
@@ -69,9 +69,9 @@ def v2_async_document(job: Job, uri: str) -> dict:
 V3 = "/api/v3"
 
 
-def v3_document(job: Job) -> dict:
-    """The v3 job resource."""
-    status = job.get_status(refresh=True)
+def v3_document(job: Job, refresh: bool = True) -> dict:
+    """The v3 job resource (`refresh=False` for a job just fetched)."""
+    status = job.get_status(refresh=refresh)
     package = job.meta.get("package")
     return {
         "id": job.id,

@@ -63,6 +63,18 @@ class ServiceWorker(Worker):
             self.kill_horse(signal.SIGKILL)
 
 
+def _lower_priority(nice: int) -> None:
+    """Nice this process, and its session's scheduling group where the kernel groups by
+    session (autogroup): a worker is a session of its own, so niceness alone would not
+    yield its CPU to the web process."""
+    os.nice(nice)
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(nice))
+    except OSError:
+        pass
+
+
 def preload_jobs() -> None:
     """Import every job module before forking work-horses, so no job pays for the imports."""
     for function, _ in OPERATIONS.values():
@@ -73,7 +85,7 @@ def run_worker(settings: Settings, queue_names: list[str] | None = None, burst: 
     """Work jobs from `queue_names` (default: SS_QUEUES) until stopped (or drained, if burst)."""
     preload_jobs()
     if settings.SS_WORKER_NICE:
-        os.nice(int(settings.SS_WORKER_NICE))
+        _lower_priority(int(settings.SS_WORKER_NICE))
     connection = worker_connection(settings)
     queues = [get_queue(connection, name) for name in (queue_names or settings.queue_names)]
     worker = ServiceWorker(queues, connection=connection, serializer=JSONSerializer,

@@ -17,4 +17,4 @@ class AsyncTask(Resource):
         job = fetch_job(redis_store.connection(), job_id)
         if job is None:
             raise NotFound(f"No asynchronous task {job_id} (unknown or expired)")
-        return async_document(job)
+        return async_document(job, refresh=False)

@@ -37,14 +37,14 @@ class JobList(Resource):
         jobs, more = job_index.find(redis_store.connection(), redis_store.settings().SS_REDIS_PREFIX,
                                     status, operation, request.args.get("package"), offset, limit)
         return {"meta": {"limit": limit, "offset": offset, "has_more": more},
-                "objects": [job_document(job) for job in jobs]}
+                "objects": [job_document(job, refresh=False) for job in jobs]}
 
 
 class JobDetail(Resource):
     """One job; `DELETE` cancels it (queued) or stops it (running); 409 once ended."""
 
     def get(self, job_id: str):
-        return job_document(find_job(job_id))
+        return job_document(find_job(job_id), refresh=False)
 
     def delete(self, job_id: str):
         job = find_job(job_id)
