@@ -27,6 +27,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/fixity.py
 	$(BIN)/python bench/download.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
