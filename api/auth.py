@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 from flask import g, request
 
 from api import redis_store
@@ -32,12 +35,31 @@ def authenticate_request() -> None:
     found = credentials()
     if found is None:
         raise Unauthorized("Authentication required: send 'Authorization: ApiKey <user>:<key>'")
-    user = users.authenticate(redis_store.catalogue(), *found)
+    user = _cached_authenticate(*found)
     if user is None:
         raise Unauthorized("Invalid username or API key")
     g.user = user
     if request.method not in READ_METHODS and user.role == Role.READER.value:
         raise Forbidden(f"user {user.username} may only read")
+
+
+_recent: dict[tuple[str, str], tuple[float, User]] = {}
+RECENT_TTL = 2.0
+"""Seconds a successful check of a key is reused by this process (saves a Redis read per request;
+a changed key or role takes effect within this time)."""
+
+
+def _cached_authenticate(username: str, api_key: str) -> User | None:
+    key = (username, hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest())
+    hit = _recent.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    user = users.authenticate(redis_store.catalogue(), username, api_key)
+    if user is not None:
+        if len(_recent) > 1000:
+            _recent.clear()
+        _recent[key] = (time.monotonic() + RECENT_TTL, user)
+    return user
 
 
 def require_admin() -> User:
