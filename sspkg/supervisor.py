@@ -54,7 +54,10 @@ SCHEDULE_TICK = 1.0
 """Seconds between two moves of due scheduled jobs to their queues."""
 
 STRANDED_SCAN = 1000
-"""How many of the newest jobs each round checks for having fallen out of their queue."""
+"""How many of the newest jobs are checked for having fallen out of their queue."""
+
+STRANDED_EVERY = 5
+"""Check for stranded jobs every this many rounds (it reads up to STRANDED_SCAN jobs)."""
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Supervisor:
         self.lock_key = f"{settings.SS_REDIS_PREFIX}:supervisor:lock"
         self.interval = float(settings.SS_SUPERVISOR_INTERVAL)
         self.scheduler: RQScheduler | None = None
+        self.rounds = 0
 
     def acquire(self) -> bool:
         """Hold (or renew) the lock for three intervals; False if another supervisor has it."""
@@ -123,7 +127,9 @@ class Supervisor:
         """One pass of registry cleanup, reconciliation and staging sweep."""
         report = RoundReport()
         self.clean_registries()
-        self.requeue_stranded(report)
+        self.rounds += 1
+        if self.rounds % STRANDED_EVERY == 1:
+            self.requeue_stranded(report)
         self.reconcile(report)
         self.sweep_staging(report)
         if report.requeued or report.failed or report.orphans_removed:

@@ -92,7 +92,8 @@ def _stranded_job(app, fake_redis, pending):
     return job
 
 
-def test_job_taken_by_a_worker_is_not_requeued(app, supervisor, pending, fake_redis):
+def test_job_taken_by_a_worker_is_not_requeued(app, supervisor, pending, fake_redis, monkeypatch):
+    monkeypatch.setattr("sspkg.supervisor.STRANDED_EVERY", 1)
     job = _stranded_job(app, fake_redis, pending)
     fake_redis.zadd("rq:wip:store", {f"{job.id}:execution": time.time() + 60})
     for _ in range(3):
@@ -100,7 +101,8 @@ def test_job_taken_by_a_worker_is_not_requeued(app, supervisor, pending, fake_re
     assert fake_redis.lrange("rq:queue:store", 0, -1) == []
 
 
-def test_stranded_job_requeued_once_after_two_rounds(app, supervisor, pending, fake_redis):
+def test_stranded_job_requeued_once_after_two_rounds(app, supervisor, pending, fake_redis, monkeypatch):
+    monkeypatch.setattr("sspkg.supervisor.STRANDED_EVERY", 1)
     job = _stranded_job(app, fake_redis, pending)
     assert supervisor.round().requeued == [], "first sighting only"
     assert supervisor.round().requeued == [job.id]
