@@ -128,7 +128,7 @@ class Supervisor:
         report = RoundReport()
         self.clean_registries()
         self.rounds += 1
-        if self.rounds % STRANDED_EVERY == 1:
+        if (self.rounds - 1) % STRANDED_EVERY == 0:
             self.requeue_stranded(report)
         self.reconcile(report)
         self.sweep_staging(report)
