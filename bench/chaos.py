@@ -102,7 +102,7 @@ if str(ROOT) not in sys.path:
 import redis  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import DESTINATION, MIB, tree_stats  # noqa: E402
+from bench.common import DESTINATION, MIB, release_work, tree_stats  # noqa: E402
 from sspkg.paths import uuid_to_path  # noqa: E402
 from sspkg.redis_server import RedisServer  # noqa: E402
 from sspkg.storing import STAGING_DIR  # noqa: E402
@@ -1080,12 +1080,7 @@ def main(argv: list[str] | None = None) -> None:
             service.stop()
         if own_redis is not None:
             own_redis.stop()
-        if args.keep:
-            print(f"kept {run_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            if created_work and not any(args.work.iterdir()):
-                args.work.rmdir()
+        release_work(args, run_dir, created_work)
 
 
 if __name__ == "__main__":

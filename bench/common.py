@@ -186,12 +186,17 @@ def session(args: argparse.Namespace, prefix: str, space: float,
             service.stop()
         if redis_server is not None:
             redis_server.stop()
-        if args.keep:
-            print(f"kept {run_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            if created_work and not any(args.work.iterdir()):
-                args.work.rmdir()
+        release_work(args, run_dir, created_work)
+
+
+def release_work(args: argparse.Namespace, run_dir: Path, created_work: bool) -> None:
+    """Keep the run's directory (--keep) or remove it, and the work directory if we made it."""
+    if args.keep:
+        print(f"kept {run_dir}", file=sys.stderr)
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if created_work and not any(args.work.iterdir()):
+            args.work.rmdir()
 
 
 # --- timings -----------------------------------------------------------------
